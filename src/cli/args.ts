@@ -1,0 +1,56 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from './usage-error.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** node:util parseArgs in strict mode, with its errors turned into one-line usage errors. */
+export function parseCommandArgs(command: string, argv: string[], options: Options) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    if (unknown) {
+      throw new UsageError(`unknown flag ${unknown[1]} for '${command}' (see dniflow ${command} --help)`);
+    }
+    throw new UsageError(`${message.split('\n')[0]} (see dniflow ${command} --help)`);
+  }
+}
+
+export function positiveInteger(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`${flag} must be a positive integer, got '${raw}'`);
+  }
+  return value;
+}
+
+export function nonNegativeInteger(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) {
+    throw new UsageError(`${flag} must be a non-negative integer, got '${raw}'`);
+  }
+  return value;
+}
+
+export function positiveNumber(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`${flag} must be a positive number, got '${raw}'`);
+  }
+  return value;
+}
+
+/** `--set key=value` pairs, in order; a later key overrides an earlier one. */
+export function keyValuePairs(flag: string, raws: string[] | undefined): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const raw of raws ?? []) {
+    const eq = raw.indexOf('=');
+    if (eq <= 0) throw new UsageError(`${flag} expects key=value, got '${raw}'`);
+    pairs[raw.slice(0, eq).trim()] = raw.slice(eq + 1).trim();
+  }
+  return pairs;
+}

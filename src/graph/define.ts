@@ -1,0 +1,78 @@
+import type { Network } from './network.ts';
+
+/**
+ * A graph file's default export: named parameters (set from the CLI with --set key=value), training
+ * defaults, and a builder from parameters to a network.
+ */
+export type ParamSpec =
+  | { type: 'int'; default: number; min?: number; max?: number; description?: string }
+  | { type: 'number'; default: number; min?: number; max?: number; description?: string }
+  | { type: 'choice'; default: string; choices: readonly string[]; description?: string }
+  | { type: 'boolean'; default: boolean; description?: string };
+
+export type ParamValue = number | string | boolean;
+export type ParamValues = Record<string, ParamValue>;
+
+export interface TrainingDefaults {
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: 'adam' | 'sgd';
+  momentum?: number;
+  /** Multiplies the learning rate at an epoch (0-based), e.g. a step decay. */
+  lrSchedule?: (epoch: number) => number;
+}
+
+export interface GraphDefinition<P extends ParamValues = ParamValues> {
+  name: string;
+  description: string;
+  params: Record<string, ParamSpec>;
+  training: TrainingDefaults | ((params: P) => TrainingDefaults);
+  build(params: P): Network;
+}
+
+export function defineGraph<P extends ParamValues>(definition: GraphDefinition<P>): GraphDefinition<P> {
+  return definition;
+}
+
+function parseParam(graph: string, key: string, spec: ParamSpec, raw: string): ParamValue {
+  const bad = (why: string): never => {
+    throw new Error(`dniflow/graph: --set ${key}=${raw} for graph '${graph}': ${why}`);
+  };
+  switch (spec.type) {
+    case 'int':
+    case 'number': {
+      const value = Number(raw);
+      if (raw === '' || !Number.isFinite(value)) return bad('not a number');
+      if (spec.type === 'int' && !Number.isInteger(value)) return bad('not an integer');
+      if (spec.min !== undefined && value < spec.min) return bad(`must be at least ${spec.min}`);
+      if (spec.max !== undefined && value > spec.max) return bad(`must be at most ${spec.max}`);
+      return value;
+    }
+    case 'choice':
+      if (!spec.choices.includes(raw)) return bad(`must be one of ${spec.choices.join(' | ')}`);
+      return raw;
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') return bad('must be true or false');
+      return raw === 'true';
+  }
+}
+
+/** Defaults overridden by --set pairs; an unknown key is an error that lists the known ones. */
+export function resolveParams(definition: GraphDefinition, overrides: Record<string, string>): ParamValues {
+  const values: ParamValues = {};
+  for (const [key, spec] of Object.entries(definition.params)) values[key] = spec.default;
+  for (const [key, raw] of Object.entries(overrides)) {
+    const spec = definition.params[key];
+    if (!spec) {
+      const known = Object.keys(definition.params).join(', ') || '(none)';
+      throw new Error(`dniflow/graph: unknown --set key '${key}' for graph '${definition.name}' (known: ${known})`);
+    }
+    values[key] = parseParam(definition.name, key, spec, raw);
+  }
+  return values;
+}
+
+export function trainingDefaults(definition: GraphDefinition, params: ParamValues): TrainingDefaults {
+  return typeof definition.training === 'function' ? definition.training(params) : definition.training;
+}

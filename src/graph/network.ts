@@ -1,0 +1,79 @@
+import { MultiDirectedGraph } from 'graphology';
+import type { Shape } from '../tensor/tensor.ts';
+import { backprop, type InterfaceSpec } from './interfaces.ts';
+import type { LayerSpec } from './layers.ts';
+
+export type LossKind = 'softmaxCrossEntropy' | 'mse' | 'sigmoidBce';
+
+export type NodeSpec =
+  | { kind: 'source'; dataset: string; shape: Shape; classes?: number }
+  | { kind: 'module'; layers: LayerSpec[]; pUpdate?: number }
+  | { kind: 'loss'; loss: LossKind };
+
+export interface EdgeSpec {
+  interface: InterfaceSpec;
+  /** Time delay in ticks; a cycle is legal only if some edge on it has a delay ≥ 1. */
+  delay: number;
+}
+
+export interface NetworkAttributes {
+  name: string;
+}
+
+export type Network = MultiDirectedGraph<NodeSpec, EdgeSpec, NetworkAttributes>;
+
+/** Builds a network as a graphology multi-graph (self-loops allowed for recurrent edges). */
+export class NetworkBuilder {
+  readonly graph: Network;
+
+  constructor(name: string) {
+    this.graph = new MultiDirectedGraph<NodeSpec, EdgeSpec, NetworkAttributes>({ allowSelfLoops: true });
+    this.graph.replaceAttributes({ name });
+  }
+
+  source(name: string, spec: { dataset: string; shape: Shape; classes?: number }): this {
+    return this.addNode(name, { kind: 'source', ...spec, shape: [...spec.shape] });
+  }
+
+  module(name: string, layers: LayerSpec[], options: { pUpdate?: number } = {}): this {
+    return this.addNode(name, { kind: 'module', layers, ...options });
+  }
+
+  loss(name: string, loss: LossKind): this {
+    return this.addNode(name, { kind: 'loss', loss });
+  }
+
+  connect(from: string, to: string, iface: InterfaceSpec = backprop(), options: { delay?: number } = {}): this {
+    for (const end of [from, to]) {
+      if (!this.graph.hasNode(end)) {
+        throw new Error(
+          `dniflow/graph: edge ${from} -> ${to} is dangling: no node named '${end}' in network '${this.graph.getAttribute('name')}'`,
+        );
+      }
+    }
+    this.graph.addEdge(from, to, { interface: iface, delay: options.delay ?? 0 });
+    return this;
+  }
+
+  /** Connects a chain of nodes with the same interface between each consecutive pair. */
+  chain(names: string[], iface: (index: number) => InterfaceSpec = () => backprop()): this {
+    for (let i = 0; i + 1 < names.length; i++) this.connect(names[i], names[i + 1], iface(i));
+    return this;
+  }
+
+  build(): Network {
+    return this.graph;
+  }
+
+  private addNode(name: string, spec: NodeSpec): this {
+    if (this.graph.hasNode(name)) {
+      throw new Error(`dniflow/graph: duplicate node '${name}' in network '${this.graph.getAttribute('name')}'`);
+    }
+    this.graph.addNode(name, spec);
+    return this;
+  }
+}
+
+export function network(name: string): NetworkBuilder {
+  return new NetworkBuilder(name);
+}
