@@ -1,0 +1,34 @@
+export const MAIN_HELP = `dniflow — train networks whose modules talk through Decoupled Neural Interfaces
+
+Usage:
+  dniflow <command> [options]
+
+Commands:
+  train <graph.ts>   train a network defined in a graph file (see dniflow train --help)
+  info               print the compute backend in use and its BLAS thread count
+
+Options:
+  -h, --help         show this help
+  -v, --version      print the version
+`;
+
+export const TRAIN_HELP = `Usage:
+  dniflow train <graph.ts> [options]
+
+Trains the network that <graph.ts> default-exports (defineGraph from 'dniflow') on its dataset,
+and prints one metrics line per epoch: train loss, test error (%) and seconds.
+
+Options:
+  --set key=value    set a graph parameter (repeatable), e.g. --set layers=4
+  --epochs N         number of epochs (positive integer; default from the graph)
+  --batch B          minibatch size (positive integer; default from the graph)
+  --lr X             learning rate (positive number; default from the graph)
+  --seed S           seed for initialisation, shuffling and every random stream (default 1)
+  --train-limit N    use only the first N training examples (for quick runs)
+  --test-limit N     evaluate on only the first N test examples
+  --json             print one JSON object per line instead of text (no progress bar)
+  -h, --help         show this help
+
+Each epoch's JSON line has "epoch", "train_loss", "test_error" (percent) and "seconds".
+Bad flags or values exit with code 2.
+`;

@@ -1,0 +1,53 @@
+import type { Tensor } from '../tensor/tensor.ts';
+
+/**
+ * What flows on an edge (DESIGN.md, "Messages"). `step` names the batch or time window a message
+ * belongs to, so late, stale or dropped messages are matched correctly under asynchronous schedules.
+ * Tensors in messages are owned by the message: a receiver may keep them (senders copy out of their
+ * reusable layer buffers before emitting).
+ */
+export interface ForwardMessage {
+  step: number;
+  tick: number;
+  activation: Tensor;
+  /** Per-batch context the source attached, e.g. the labels used by cDNI (paper §3.1). */
+  context?: BatchContext;
+}
+
+export type GradientKind = 'true' | 'synthetic' | 'bootstrapped';
+
+export interface BackwardMessage {
+  step: number;
+  tick: number;
+  gradient: Tensor;
+  kind: GradientKind;
+}
+
+export interface BatchContext {
+  labels?: Uint8Array | Int32Array;
+  classes?: number;
+  /** The network input x of this step, for synthetic-input models I_B(x) (paper §3.1, complete unlock). */
+  input?: Tensor;
+}
+
+/** A metrics record an interface emits when its model learns (SG loss, cosine to the true gradient). */
+export interface InterfaceMetric {
+  step: number;
+  tick: number;
+  /** ‖δ̂ − δ‖² per example, or ‖ĥ − h‖² for synthetic inputs. */
+  loss: number;
+  /** cos(δ̂, δ) over the batch; undefined for synthetic inputs. */
+  cosine?: number;
+  targetKind: GradientKind | 'activation';
+}
+
+/** An edge's traffic as one stream: what the sender emitted and what the receiver sent back. */
+export type EdgeEvent =
+  | { type: 'forward'; message: ForwardMessage }
+  | { type: 'backward'; message: BackwardMessage };
+
+/** Where an interface operator routes each thing it emits. */
+export type RoutedMessage =
+  | { to: 'receiver'; message: ForwardMessage }
+  | { to: 'sender'; message: BackwardMessage }
+  | { to: 'metrics'; metric: InterfaceMetric };
