@@ -3,7 +3,7 @@
  * units, each Linear → BatchNorm → ReLU, then a linear classifier and softmax cross-entropy.
  * Every layer is its own module, so each interface between them is an edge of the graph.
  */
-import { batchNorm, backprop, defineGraph, linear, network, relu } from 'dniflow';
+import { backprop, batchNorm, defineGraph, linear, network, relu } from 'dniflow';
 
 export default defineGraph({
   name: 'mnist-fcn',

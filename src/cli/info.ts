@@ -1,13 +1,22 @@
+import { backend } from '../tensor/backend-registry.ts';
 import { parseCommandArgs } from './args.ts';
-import { backendInfo } from '../tensor/backend-registry.ts';
 
 export function runInfo(argv: string[]): number {
-  const { values } = parseCommandArgs('info', argv, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } });
+  const { values } = parseCommandArgs('info', argv, {
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) {
-    process.stdout.write('Usage:\n  dniflow info [--json]\n\nPrints the compute backend in use and its BLAS threads.\n');
+    process.stdout.write(
+      'Usage:\n  dniflow info [--json]\n\nPrints the compute backend in use and its BLAS threads.\n',
+    );
     return 0;
   }
-  const info = backendInfo();
+  const active = backend();
+  const info: { name: string; threads: number; reason?: string } = {
+    name: active.name,
+    threads: active.threads,
+  };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(info)}\n`);
   } else {

@@ -11,7 +11,9 @@ export async function loadGraphFile(path: string): Promise<GraphDefinition> {
   const module = (await import(pathToFileURL(absolute).href)) as { default?: Partial<GraphDefinition> };
   const definition = module.default;
   if (!definition || typeof definition.build !== 'function' || typeof definition.name !== 'string') {
-    throw new UsageError(`${path} does not default-export a graph definition (use defineGraph from 'dniflow')`);
+    throw new UsageError(
+      `${path} does not default-export a graph definition (use defineGraph from 'dniflow')`,
+    );
   }
   return definition as GraphDefinition;
 }

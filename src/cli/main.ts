@@ -5,7 +5,9 @@ import { runTrain } from './train.ts';
 import { EXIT_USAGE, UsageError } from './usage-error.ts';
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

@@ -66,7 +66,9 @@ export function resolveParams(definition: GraphDefinition, overrides: Record<str
     const spec = definition.params[key];
     if (!spec) {
       const known = Object.keys(definition.params).join(', ') || '(none)';
-      throw new Error(`dniflow/graph: unknown --set key '${key}' for graph '${definition.name}' (known: ${known})`);
+      throw new Error(
+        `dniflow/graph: unknown --set key '${key}' for graph '${definition.name}' (known: ${known})`,
+      );
     }
     values[key] = parseParam(definition.name, key, spec, raw);
   }

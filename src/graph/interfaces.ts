@@ -51,12 +51,7 @@ export const backprop = (): InterfaceSpec => ({ kind: 'backprop' });
 export const stopGradient = (): InterfaceSpec => ({ kind: 'stopGradient' });
 
 export function dni(
-  options: {
-    model?: SyntheticModelSpec;
-    context?: 'label';
-    scale?: number;
-    optimizer?: OptimizerSpec;
-  } = {},
+  options: { model?: SyntheticModelSpec; context?: 'label'; scale?: number; optimizer?: OptimizerSpec } = {},
 ): DniSpec {
   return {
     kind: 'dni',
@@ -77,6 +72,9 @@ export function syntheticInput(
   };
 }
 
-export function unlock(gradient: DniSpec = dni(), input: SyntheticInputSpec = syntheticInput()): InterfaceSpec {
+export function unlock(
+  gradient: DniSpec = dni(),
+  input: SyntheticInputSpec = syntheticInput(),
+): InterfaceSpec {
   return { kind: 'unlock', gradient, input };
 }

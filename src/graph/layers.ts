@@ -32,8 +32,16 @@ export const conv2d = (
   kernel: number,
   options: { stride?: number; padding?: number | 'same' } = {},
 ): LayerSpec => ({ kind: 'conv2d', filters, kernel, ...options });
-export const maxPool2d = (kernel: number, stride?: number): LayerSpec => ({ kind: 'maxPool2d', kernel, stride });
-export const avgPool2d = (kernel: number, stride?: number): LayerSpec => ({ kind: 'avgPool2d', kernel, stride });
+export const maxPool2d = (kernel: number, stride?: number): LayerSpec => ({
+  kind: 'maxPool2d',
+  kernel,
+  stride,
+});
+export const avgPool2d = (kernel: number, stride?: number): LayerSpec => ({
+  kind: 'avgPool2d',
+  kernel,
+  stride,
+});
 
 export function convPadding(spec: { kernel: number; padding?: number | 'same' }): number {
   if (spec.padding === 'same') return Math.floor(spec.kernel / 2);

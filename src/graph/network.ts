@@ -43,7 +43,12 @@ export class NetworkBuilder {
     return this.addNode(name, { kind: 'loss', loss });
   }
 
-  connect(from: string, to: string, iface: InterfaceSpec = backprop(), options: { delay?: number } = {}): this {
+  connect(
+    from: string,
+    to: string,
+    iface: InterfaceSpec = backprop(),
+    options: { delay?: number } = {},
+  ): this {
     for (const end of [from, to]) {
       if (!this.graph.hasNode(end)) {
         throw new Error(
@@ -67,7 +72,9 @@ export class NetworkBuilder {
 
   private addNode(name: string, spec: NodeSpec): this {
     if (this.graph.hasNode(name)) {
-      throw new Error(`dniflow/graph: duplicate node '${name}' in network '${this.graph.getAttribute('name')}'`);
+      throw new Error(
+        `dniflow/graph: duplicate node '${name}' in network '${this.graph.getAttribute('name')}'`,
+      );
     }
     this.graph.addNode(name, spec);
     return this;

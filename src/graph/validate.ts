@@ -1,0 +1,182 @@
+import type { Shape } from '../tensor/tensor.ts';
+import { INTERFACE_KINDS, type InterfaceSpec, type SyntheticModelSpec } from './interfaces.ts';
+import { layerOutputShape } from './layers.ts';
+import type { Network, NodeSpec } from './network.ts';
+
+/** What validation learns about a well-formed network: an execution order and every tensor shape. */
+export interface NetworkPlan {
+  /** Nodes in an order where every zero-delay edge points forward. */
+  order: string[];
+  /** Per-sample output shape of each source and module (a loss outputs a scalar: []). */
+  outputShapes: Map<string, Shape>;
+  /** The source whose labels the losses (and label contexts) use, if any. */
+  labelSource?: string;
+}
+
+function fail(network: Network, why: string): never {
+  throw new Error(`dniflow/graph: network '${network.getAttribute('name')}': ${why}`);
+}
+
+function checkSyntheticModel(network: Network, edge: string, model: SyntheticModelSpec): void {
+  if (model === 'linear' || model === 'conv') return;
+  if (typeof model === 'object' && model !== null) {
+    if (
+      'hidden' in model &&
+      Array.isArray(model.hidden) &&
+      model.hidden.every((h) => Number.isInteger(h) && h > 0)
+    )
+      return;
+    if ('convLayers' in model && Number.isInteger(model.convLayers) && model.convLayers > 0) return;
+  }
+  fail(network, `edge ${edge} has an unknown synthetic model ${JSON.stringify(model)}`);
+}
+
+function checkInterface(network: Network, edge: string, iface: InterfaceSpec): void {
+  const kind = (iface as { kind?: unknown })?.kind;
+  if (!INTERFACE_KINDS.includes(kind as InterfaceSpec['kind'])) {
+    fail(
+      network,
+      `edge ${edge} has an unknown interface kind '${String(kind)}' (known: ${INTERFACE_KINDS.join(', ')})`,
+    );
+  }
+  if (iface.kind === 'dni' || iface.kind === 'syntheticInput')
+    checkSyntheticModel(network, edge, iface.model);
+  if (iface.kind === 'unlock') {
+    checkSyntheticModel(network, edge, iface.gradient.model);
+    checkSyntheticModel(network, edge, iface.input.model);
+  }
+}
+
+function edgeLabel(network: Network, edge: string): string {
+  return `${network.source(edge)} -> ${network.target(edge)}`;
+}
+
+/** Kahn's algorithm over zero-delay edges; a leftover node lies on (or behind) an undelayed cycle. */
+function topologicalOrder(network: Network): string[] {
+  const indegree = new Map<string, number>();
+  network.forEachNode((node) => indegree.set(node, 0));
+  network.forEachEdge((_edge, attrs, source, target) => {
+    if (attrs.delay === 0) indegree.set(target, (indegree.get(target) ?? 0) + 1);
+  });
+  const ready = [...indegree].filter(([, d]) => d === 0).map(([node]) => node);
+  const order: string[] = [];
+  while (ready.length > 0) {
+    const node = ready.shift()!;
+    order.push(node);
+    network.forEachOutEdge(node, (_edge, attrs, _source, target) => {
+      if (attrs.delay !== 0) return;
+      const left = indegree.get(target)! - 1;
+      indegree.set(target, left);
+      if (left === 0) ready.push(target);
+    });
+  }
+  if (order.length < network.order) {
+    const stuck = network.filterNodes((node) => !order.includes(node));
+    fail(network, `cycle with no time delay through ${stuck.join(', ')} (give one of its edges delay >= 1)`);
+  }
+  return order;
+}
+
+function inputShapeOf(network: Network, node: string, shapes: Map<string, Shape>): Shape {
+  const inputs = network.filterInEdges(node, (_e, attrs) => attrs.delay === 0);
+  if (inputs.length !== 1) {
+    fail(
+      network,
+      `node '${node}' has ${inputs.length} undelayed inputs; modules and losses take exactly one`,
+    );
+  }
+  return shapes.get(network.source(inputs[0]))!;
+}
+
+function outputShape(network: Network, node: string, spec: NodeSpec, input: Shape, classes?: number): Shape {
+  if (spec.kind === 'module') {
+    return spec.layers.reduce<Shape>(
+      (shape, layer, i) => layerOutputShape(layer, shape, `module '${node}' layer ${i}`),
+      input,
+    );
+  }
+  // Losses: predictions must match the label width.
+  if (spec.kind === 'loss' && spec.loss === 'softmaxCrossEntropy' && classes !== undefined) {
+    if (input.length !== 1 || input[0] !== classes) {
+      fail(
+        network,
+        `shape mismatch at loss '${node}': expects [${classes}] logits, got [${input.join(', ')}]`,
+      );
+    }
+  }
+  return [];
+}
+
+/** Checks a network before any training; every error names the node or edge at fault. */
+export function validateNetwork(network: Network): NetworkPlan {
+  const seenPairs = new Set<string>();
+  network.forEachEdge((edge, attrs, source, target) => {
+    const label = edgeLabel(network, edge);
+    checkInterface(network, label, attrs.interface);
+    if (!Number.isInteger(attrs.delay) || attrs.delay < 0) {
+      fail(network, `edge ${label} has a bad delay ${attrs.delay}`);
+    }
+    const key = `${source}\u0000${target}\u0000${attrs.delay}`;
+    if (seenPairs.has(key)) fail(network, `duplicate edge ${label} (delay ${attrs.delay})`);
+    seenPairs.add(key);
+  });
+
+  const sources = network.filterNodes((_n, spec) => spec.kind === 'source');
+  const losses = network.filterNodes((_n, spec) => spec.kind === 'loss');
+  if (sources.length === 0) fail(network, 'has no data source');
+  if (losses.length === 0) fail(network, 'has no loss');
+  network.forEachNode((node, spec) => {
+    if (spec.kind !== 'source' && network.inDegree(node) === 0)
+      fail(network, `node '${node}' is dangling: no input`);
+    if (spec.kind !== 'loss' && network.outDegree(node) === 0)
+      fail(network, `node '${node}' is dangling: no output`);
+    if (spec.kind === 'module' && spec.pUpdate !== undefined && !(spec.pUpdate > 0 && spec.pUpdate <= 1)) {
+      fail(network, `module '${node}' has pUpdate ${spec.pUpdate}; it must lie in (0, 1]`);
+    }
+  });
+
+  const labelSource = sources.find((s) => {
+    const spec = network.getNodeAttributes(s);
+    return spec.kind === 'source' && spec.classes !== undefined;
+  });
+  const classesSpec = labelSource ? network.getNodeAttributes(labelSource) : undefined;
+  const classes = classesSpec?.kind === 'source' ? classesSpec.classes : undefined;
+
+  network.forEachEdge((edge, attrs) => {
+    const iface = attrs.interface;
+    const context =
+      iface.kind === 'dni' ? iface.context : iface.kind === 'unlock' ? iface.gradient.context : undefined;
+    if (context === 'label' && classes === undefined) {
+      fail(network, `edge ${edgeLabel(network, edge)} asks for label context, but no data source has labels`);
+    }
+  });
+
+  const order = topologicalOrder(network);
+  const outputShapes = new Map<string, Shape>();
+  for (const node of order) {
+    const spec = network.getNodeAttributes(node);
+    if (spec.kind === 'source') {
+      outputShapes.set(node, spec.shape);
+      continue;
+    }
+    const input = inputShapeOf(network, node, outputShapes);
+    outputShapes.set(node, outputShape(network, node, spec, input, classes));
+  }
+  // A delayed edge carries last tick's activation; its shape must still match the receiver.
+  network.forEachEdge((edge, attrs, source, target) => {
+    if (attrs.delay === 0) return;
+    const targetSpec = network.getNodeAttributes(target);
+    const undelayed = network.filterInEdges(target, (_e, a) => a.delay === 0);
+    if (targetSpec.kind === 'module' && undelayed.length === 1) {
+      const expected = outputShapes.get(network.source(undelayed[0]))!;
+      const got = outputShapes.get(source)!;
+      if (expected.join(',') !== got.join(',')) {
+        fail(
+          network,
+          `shape mismatch on delayed edge ${edgeLabel(network, edge)}: [${got}] vs [${expected}]`,
+        );
+      }
+    }
+  });
+  return { order, outputShapes, labelSource };
+}

@@ -1,0 +1,32 @@
+import type { LabelArray } from '../data/dataset.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+
+/** One module's part of a training step, for metrics and for naming the culprit of a NaN. */
+export interface ModuleReport {
+  name: string;
+  updates: number;
+}
+
+/** Per-step numbers an engine reports: the loss, and per-interface synthetic-model metrics. */
+export interface StepReport {
+  loss: number;
+  interfaces?: { edge: string; loss: number; cosine?: number }[];
+}
+
+/**
+ * How a network takes a training step and predicts. The trainer drives epochs, evaluation, metrics
+ * and checkpoints; an engine owns parameters and the order of computation within a step.
+ */
+export interface StepEngine {
+  trainStep(step: number, inputs: Tensor, labels: LabelArray): StepReport;
+  /** Logits for a batch in evaluation mode; `path` picks the real or the fully synthetic forward path. */
+  predict(inputs: Tensor, path?: 'real' | 'synthetic'): Tensor;
+  /** Multiplies every optimiser's base learning rate by `factor` relative to its initial value. */
+  scaleLearningRate(factor: number): void;
+  /** Module names in order, and the first whose parameters or buffers hold NaN/Inf, if any. */
+  modules(): ModuleReport[];
+  firstNonFinite(): string | undefined;
+  /** A copy of all state (parameters, buffers, optimiser slots), keyed by stable names. */
+  state(): Record<string, Tensor>;
+  loadState(state: Record<string, Tensor>): void;
+}

@@ -1,0 +1,63 @@
+import { type GraphDefinition, resolveParams, trainingDefaults } from '../graph/define.ts';
+import { validateNetwork } from '../graph/validate.ts';
+import { Prng } from '../tensor/prng.ts';
+import { BackpropEngine } from './backprop-engine.ts';
+import type { Clock } from './clock.ts';
+import { loadSourceData } from './datasets.ts';
+import { type EpochMetrics, type TrainEvent, train } from './trainer.ts';
+
+export interface RunOptions {
+  set?: Record<string, string>;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  seed?: number;
+  trainLimit?: number;
+  testLimit?: number;
+  checkpointPath?: string;
+  clock: Clock;
+  onEvent?: (event: TrainEvent) => void;
+}
+
+export interface RunResult {
+  graph: string;
+  params: Record<string, unknown>;
+  epochs: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  history: EpochMetrics[];
+}
+
+/** Builds a graph file's network with its parameters, validates it, and trains it on its data. */
+export function runGraph(definition: GraphDefinition, options: RunOptions): RunResult {
+  const params = resolveParams(definition, options.set ?? {});
+  const defaults = trainingDefaults(definition, params);
+  const network = definition.build(params);
+  const plan = validateNetwork(network);
+  const source = network.getNodeAttributes(plan.order[0]);
+  if (source.kind !== 'source')
+    throw new Error(`dniflow/runtime: network '${definition.name}' must start at a source`);
+  const seed = options.seed ?? 1;
+  const epochs = options.epochs ?? defaults.epochs;
+  const batch = options.batch ?? defaults.batch;
+  const lr = options.lr ?? defaults.lr;
+  const prng = new Prng(seed);
+  const engine = new BackpropEngine(network, plan, prng.stream('init'), {
+    kind: defaults.optimizer,
+    lr,
+    momentum: defaults.momentum,
+  });
+  const data = loadSourceData(source.dataset, { train: options.trainLimit, test: options.testLimit });
+  const history = train(engine, data, {
+    epochs,
+    batch,
+    inputShape: source.shape,
+    prng: prng.stream('data'),
+    clock: options.clock,
+    lrSchedule: defaults.lrSchedule,
+    checkpointPath: options.checkpointPath,
+    onEvent: options.onEvent,
+  });
+  return { graph: definition.name, params, epochs, batch, lr, seed, history };
+}
