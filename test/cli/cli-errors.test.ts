@@ -1,0 +1,75 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
+
+function dniflow(...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('dniflow CLI', () => {
+  it('documents every train flag in --help', () => {
+    const { code, stdout } = dniflow('train', '--help');
+    expect(code).toBe(0);
+    for (const flag of ['--set', '--epochs', '--batch', '--lr', '--seed', '--json', '--train-limit', '--test-limit']) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  it('lists the commands in the top-level --help', () => {
+    const { code, stdout } = dniflow('--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain('train <graph.ts>');
+  });
+
+  it('rejects an unknown flag with one line and exit code 2', () => {
+    const { code, stderr } = dniflow('train', 'graphs/mnist-fcn.ts', '--epoch', '3');
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('unknown flag --epoch');
+  });
+
+  it('rejects a non-numeric --epochs with exit code 2', () => {
+    const { code, stderr } = dniflow('train', 'graphs/mnist-fcn.ts', '--epochs', 'three');
+    expect(code).toBe(2);
+    expect(stderr.trim()).toBe("dniflow: --epochs must be a positive integer, got 'three'");
+  });
+
+  it.each([
+    ['--batch', '0'],
+    ['--lr', '-1'],
+    ['--seed', '1.5'],
+  ])('rejects %s %s with exit code 2', (flag, value) => {
+    const { code, stderr } = dniflow('train', 'graphs/mnist-fcn.ts', flag, value);
+    expect(code).toBe(2);
+    expect(stderr).toContain(flag);
+  });
+
+  it('rejects an unknown --set key for the graph, naming the known ones', () => {
+    const { code, stderr } = dniflow('train', 'graphs/mnist-fcn.ts', '--set', 'depth=4');
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown --set key 'depth'");
+    expect(stderr).toContain('layers');
+  });
+
+  it('rejects an out-of-range --set value', () => {
+    const { code, stderr } = dniflow('train', 'graphs/mnist-fcn.ts', '--set', 'layers=9');
+    expect(code).toBe(2);
+    expect(stderr).toContain('layers=9');
+  });
+
+  it('rejects a missing graph file and an unknown command', () => {
+    expect(dniflow('train', 'graphs/nope.ts').code).toBe(2);
+    const { code, stderr } = dniflow('fly');
+    expect(code).toBe(2);
+    expect(stderr).toContain("unknown command 'fly'");
+  });
+
+  it('prints the backend with info', () => {
+    const { code, stdout } = dniflow('info');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/backend: (ts|native)/);
+    expect(stdout).toMatch(/blas threads: \d+/);
+  });
+});
