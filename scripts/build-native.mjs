@@ -71,7 +71,8 @@ if (build.status !== 0 || !existsSync(addonPath)) {
   const output = `${build.stdout ?? ''}\n${build.stderr ?? ''}`;
   if (verbose) process.stderr.write(output);
   let reason;
-  if (!findCblasHeader() || /cblas\.h: No such file/.test(output)) reason = `OpenBLAS not found; ${setupHint}`;
+  if (!findCblasHeader() || /cblas\.h: No such file/.test(output))
+    reason = `OpenBLAS not found; ${setupHint}`;
   else if (/cannot find -lopenblas/.test(output)) reason = `libopenblas not found; ${setupHint}`;
   else if (/not found: (make|python|g\+\+|c\+\+)|Could not find any Python/i.test(output)) {
     reason = 'no C++ toolchain (needs python3, make and g++)';
