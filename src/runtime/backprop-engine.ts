@@ -6,10 +6,11 @@ import { SoftmaxCrossEntropy } from '../nn/losses/softmax-cross-entropy.ts';
 import type { Optimizer } from '../nn/optim/optimizer.ts';
 import { Sequential } from '../nn/sequential.ts';
 import type { Prng } from '../tensor/prng.ts';
+import { allFinite } from '../tensor/reduce.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { ModuleReport, StepEngine, StepReport } from './engine.ts';
 import { createOptimizer, type OptimizerChoice } from './optimizers.ts';
-import { captureState, firstNonFiniteTensor, restoreState } from './state.ts';
+import { captureState, restoreState } from './state.ts';
 
 /**
  * The plain backprop network: a chain of modules joined by backprop interfaces, fused into one
@@ -58,8 +59,15 @@ export class BackpropEngine implements StepEngine {
   }
 
   trainStep(_step: number, inputs: Tensor, labels: LabelArray): StepReport {
-    const logits = this.net.forward(inputs, true);
-    const loss = this.loss.forward(logits, labels);
+    // Module by module, so that a NaN is blamed on the first module that produced one and nothing
+    // is updated from it.
+    let activation = inputs;
+    for (const module of this.net.layers) {
+      activation = module.forward(activation, true);
+      if (allFinite(activation.data) !== -1) return { loss: Number.NaN, nonFinite: module.name };
+    }
+    const loss = this.loss.forward(activation, labels);
+    if (!Number.isFinite(loss)) return { loss, nonFinite: 'loss' };
     this.optimizer.zeroGrad();
     this.net.backward(this.loss.backward());
     this.optimizer.step();
@@ -77,11 +85,6 @@ export class BackpropEngine implements StepEngine {
 
   modules(): ModuleReport[] {
     return this.moduleNames.map((name) => ({ name, updates: this.steps }));
-  }
-
-  firstNonFinite(): string | undefined {
-    const bad = firstNonFiniteTensor(this.net);
-    return bad === undefined ? undefined : bad.split('.')[1];
   }
 
   state(): Record<string, Tensor> {

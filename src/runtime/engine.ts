@@ -10,6 +10,8 @@ export interface ModuleReport {
 /** Per-step numbers an engine reports: the loss, and per-interface synthetic-model metrics. */
 export interface StepReport {
   loss: number;
+  /** The first module (or 'loss') that produced NaN or ±Infinity this step; nothing was updated from it. */
+  nonFinite?: string;
   interfaces?: { edge: string; loss: number; cosine?: number }[];
 }
 
@@ -23,9 +25,8 @@ export interface StepEngine {
   predict(inputs: Tensor, path?: 'real' | 'synthetic'): Tensor;
   /** Multiplies every optimiser's base learning rate by `factor` relative to its initial value. */
   scaleLearningRate(factor: number): void;
-  /** Module names in order, and the first whose parameters or buffers hold NaN/Inf, if any. */
+  /** Module names in order, with their update counts. */
   modules(): ModuleReport[];
-  firstNonFinite(): string | undefined;
   /** A copy of all state (parameters, buffers, optimiser slots), keyed by stable names. */
   state(): Record<string, Tensor>;
   loadState(state: Record<string, Tensor>): void;

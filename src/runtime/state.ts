@@ -49,16 +49,3 @@ export function restoreState(
   optimizer.loadState({ ...current, step: step.data[0], slots });
   for (const [name, target] of targets) target.data.set(from[name].data);
 }
-
-/** The name of the first parameter or buffer of `layer` holding NaN or ±Infinity, if any. */
-export function firstNonFiniteTensor(layer: Layer): string | undefined {
-  const all = [
-    ...layer.parameters().map((p) => [p.name, p.value] as const),
-    ...Object.entries(layer.buffers()),
-  ];
-  for (const [name, tensor] of all) {
-    const data = tensor.data;
-    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return name;
-  }
-  return undefined;
-}

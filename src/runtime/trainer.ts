@@ -89,10 +89,8 @@ export function train(
         batch.inputs.reshape([batch.size, ...options.inputShape]),
         batch.labels,
       );
-      const culprit = Number.isFinite(report.loss)
-        ? engine.firstNonFinite()
-        : (engine.firstNonFinite() ?? 'loss');
-      if (culprit !== undefined) throw new DivergenceError(culprit, step, options.checkpointPath);
+      if (report.nonFinite !== undefined)
+        throw new DivergenceError(report.nonFinite, step, options.checkpointPath);
       lossSum += report.loss;
       step++;
       options.onEvent?.({ type: 'batch', epoch, batch: batch.index + 1, batches, loss: report.loss });
