@@ -1,0 +1,159 @@
+import { backend } from '../tensor/backend-registry.ts';
+import type { Prng } from '../tensor/prng.ts';
+import { addRowVector, sumRows } from '../tensor/rows.ts';
+import { type Shape, Tensor } from '../tensor/tensor.ts';
+import { checkGradOutput, formatShape, layerError, reuse } from './buffers.ts';
+import { glorotUniform, type Initialiser, zeros } from './init.ts';
+import type { Layer, Parameter } from './layer.ts';
+
+export interface LinearOptions {
+  /** The stream weights are drawn from. */
+  prng: Prng;
+  /** Weight initialiser (default glorotUniform). The bias always starts at zero. */
+  init?: Initialiser;
+  /** Whether to learn an additive bias (default true). */
+  bias?: boolean;
+}
+
+/**
+ * A fully connected layer, y = x·Wᵀ + b, on inputs [batch, inFeatures].
+ *
+ * The weight is stored [outFeatures, inFeatures] as in PyTorch, so checkpoints and reference
+ * comparisons map one to one; all three products are single row-major gemm calls (the transposes are
+ * gemm flags, free for BLAS).
+ *
+ * `backward` reads the input tensor given to `forward` (for ∂L/∂W): its contents must not change
+ * between the two calls.
+ */
+export class Linear implements Layer {
+  readonly name: string;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  private input: Tensor | null = null;
+  private output: Tensor | null = null;
+  private gradInput: Tensor | null = null;
+
+  constructor(name: string, inFeatures: number, outFeatures: number, options: LinearOptions) {
+    this.name = name;
+    for (const [what, value] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 1) {
+        throw layerError('Linear', name, `needs a positive integer ${what}, got ${value}`);
+      }
+    }
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const weight = Tensor.zeros([outFeatures, inFeatures]);
+    (options.init ?? glorotUniform)(weight, options.prng);
+    this.weight = { name: `${name}.weight`, value: weight, grad: Tensor.zeros(weight.shape) };
+    if (options.bias ?? true) {
+      const bias = Tensor.zeros([outFeatures]);
+      zeros(bias, options.prng);
+      this.bias = { name: `${name}.bias`, value: bias, grad: Tensor.zeros([outFeatures]) };
+    } else {
+      this.bias = null;
+    }
+  }
+
+  outputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 1 || inputShape[0] !== this.inFeatures) {
+      throw layerError(
+        'Linear',
+        this.name,
+        inputShape.length === 1
+          ? `expects input width ${this.inFeatures}, got ${inputShape[0]}`
+          : `expects a flat input [${this.inFeatures}], got ${formatShape(inputShape)}`,
+      );
+    }
+    return [this.outFeatures];
+  }
+
+  forward(input: Tensor, _training: boolean): Tensor {
+    if (input.rank !== 2) {
+      throw layerError(
+        'Linear',
+        this.name,
+        `expects input [batch, ${this.inFeatures}], got ${formatShape(input.shape)}`,
+      );
+    }
+    this.outputShape(input.shape.slice(1));
+    const batch = input.shape[0];
+    const output = reuse(this.output, [batch, this.outFeatures]);
+    this.output = output;
+    this.input = input;
+    // y[B, out] = x[B, in] · W[out, in]ᵀ
+    backend().gemm(
+      false,
+      true,
+      batch,
+      this.outFeatures,
+      this.inFeatures,
+      1,
+      input.data,
+      this.inFeatures,
+      this.weight.value.data,
+      this.inFeatures,
+      0,
+      output.data,
+      this.outFeatures,
+    );
+    if (this.bias !== null) addRowVector(output.data, batch, this.outFeatures, this.bias.value.data);
+    return output;
+  }
+
+  backward(gradOutput: Tensor): Tensor {
+    checkGradOutput('Linear', this.name, this.output, gradOutput);
+    const input = this.input as Tensor;
+    const batch = input.shape[0];
+    // Called as a method (not detached) so a class-based native backend keeps its `this`.
+    const compute = backend();
+    // ∂L/∂W[out, in] += gyᵀ[out, B] · x[B, in]   (accumulated: beta = 1)
+    compute.gemm(
+      true,
+      false,
+      this.outFeatures,
+      this.inFeatures,
+      batch,
+      1,
+      gradOutput.data,
+      this.outFeatures,
+      input.data,
+      this.inFeatures,
+      1,
+      this.weight.grad.data,
+      this.inFeatures,
+    );
+    if (this.bias !== null) sumRows(gradOutput.data, batch, this.outFeatures, this.bias.grad.data);
+    // ∂L/∂x[B, in] = gy[B, out] · W[out, in]
+    const gradInput = reuse(this.gradInput, input.shape);
+    this.gradInput = gradInput;
+    compute.gemm(
+      false,
+      false,
+      batch,
+      this.inFeatures,
+      this.outFeatures,
+      1,
+      gradOutput.data,
+      this.outFeatures,
+      this.weight.value.data,
+      this.inFeatures,
+      0,
+      gradInput.data,
+      this.inFeatures,
+    );
+    return gradInput;
+  }
+
+  parameters(): Parameter[] {
+    return this.bias === null ? [this.weight] : [this.weight, this.bias];
+  }
+
+  buffers(): Record<string, Tensor> {
+    return {};
+  }
+}
