@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Everything a fresh clone needs: system packages (OpenBLAS for the native backend), then a clean
+# `npm ci` (which also builds the native addon, or says in one line why the TS backend is used).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup-native.sh
+npm ci --no-audit --no-fund
