@@ -64,7 +64,7 @@ export class RegressionModel implements SyntheticModel {
   readonly optimizer: Optimizer;
   readonly stack: ModelStack;
   private readonly pending = new Map<number, Tensor>();
-  private free: Tensor[] = [];
+  private readonly free: Tensor[] = [];
   private cachedStep: number | null = null;
   private cachedOutput: Tensor | null = null;
   private gradient: Tensor | null = null;
@@ -263,9 +263,11 @@ export class RegressionModel implements SyntheticModel {
 
   /** A stored-input buffer for `batch` examples from the pool (buffers of another batch size are dropped). */
   private acquire(batch: number): Tensor {
-    const shape = [batch, ...this.stack.networkInputShape];
-    this.free = this.free.filter((t) => sameShape(t.shape, shape));
-    return this.free.pop() ?? Tensor.zeros(shape);
+    const sample = this.stack.networkInputShape;
+    for (let buffer = this.free.pop(); buffer !== undefined; buffer = this.free.pop()) {
+      if (buffer.shape[0] === batch) return buffer; // every pooled buffer has this model's sample shape
+    }
+    return Tensor.zeros([batch, ...sample]);
   }
 
   private release(step: number): void {

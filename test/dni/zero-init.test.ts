@@ -22,7 +22,10 @@ describe('zero-initialised output layer (paper §2)', () => {
       // Hidden layers are not zero (He init).
       for (const p of model.network.parameters()) {
         if (p.name.endsWith('.weight') && !p.name.includes('.out.') && !p.name.includes('.bn')) {
-          expect(p.value.data.some((v) => v !== 0), p.name).toBe(true);
+          expect(
+            p.value.data.some((v) => v !== 0),
+            p.name,
+          ).toBe(true);
         }
       }
       const prediction = model.predict(0, normalTensor([4, ...shape], 1));
@@ -32,13 +35,26 @@ describe('zero-initialised output layer (paper §2)', () => {
   }
 
   it('cDNI models start at zero too', () => {
-    const model = new SyntheticGradientModel({ spec: { hidden: [8] }, shape: [6], context: { classes: 3 }, prng: new Prng(1) });
-    const prediction = model.predict(0, normalTensor([3, 6], 2), { labels: Int32Array.from([0, 1, 2]), classes: 3 });
+    const model = new SyntheticGradientModel({
+      spec: { hidden: [8] },
+      shape: [6],
+      context: { classes: 3 },
+      prng: new Prng(1),
+    });
+    const prediction = model.predict(0, normalTensor([3, 6], 2), {
+      labels: Int32Array.from([0, 1, 2]),
+      classes: 3,
+    });
     expect(prediction.data.every((v) => v === 0)).toBe(true);
   });
 
   it('synthetic-input models start at zero by default, and can opt out', () => {
-    const zero = new SyntheticInputModel({ spec: { hidden: [8] }, inputShape: [1, 4, 4], outputShape: [5], prng: new Prng(1) });
+    const zero = new SyntheticInputModel({
+      spec: { hidden: [8] },
+      inputShape: [1, 4, 4],
+      outputShape: [5],
+      prng: new Prng(1),
+    });
     expect(zero.predict(0, normalTensor([3, 1, 4, 4], 2)).data.every((v) => v === 0)).toBe(true);
     const random = new SyntheticInputModel({
       spec: 'linear',
