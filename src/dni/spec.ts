@@ -20,7 +20,8 @@ export const DEFAULT_SYNTHETIC_OPTIMIZER: OptimizerSpec = { kind: 'adam', lr: 1e
 
 /**
  * What `'conv'` means: 2 hidden "same" convolutions of 128 channels with 5×5 kernels (BN + ReLU
- * after each), then the output convolution — the paper's CNN synthetic-gradient model (§3.1,
- * appendix), resolution preserving and without pooling.
+ * after each), then the output convolution — resolution preserving and without pooling, after the
+ * paper's CNN synthetic-gradient models (§3.1). The 5×5 kernel follows the paper; the depth and the
+ * 128 channels are our reading of its appendix, not checked against the text here.
  */
 export const DEFAULT_CONV_MODEL = { convLayers: 3, channels: 128, kernel: 5 } as const;
