@@ -1,0 +1,329 @@
+import { Subject, type Subscription } from 'rxjs';
+import { type Actor, createActor } from 'xstate';
+import type { LabelArray } from '../data/dataset.ts';
+import { instantiateModule } from '../graph/instantiate.ts';
+import type { Network } from '../graph/network.ts';
+import type { NetworkPlan } from '../graph/validate.ts';
+import { SoftmaxCrossEntropy } from '../nn/losses/softmax-cross-entropy.ts';
+import type {
+  BackwardMessage,
+  EdgeEvent,
+  ForwardMessage,
+  GradientKind,
+  RoutedMessage,
+} from '../operators/messages.ts';
+import type { Prng } from '../tensor/prng.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import type { ModuleReport, StepEngine, StepReport } from './engine.ts';
+import { type WiredInterface, wireInterface } from './interfaces.ts';
+import { ModuleCompute, NonFiniteOutput } from './module-compute.ts';
+import { moduleMachine } from './module-machine.ts';
+import { createOptimizer, type OptimizerChoice } from './optimizers.ts';
+import { captureState, restoreState } from './state.ts';
+
+interface Edge {
+  key: string;
+  label: string;
+  source: string;
+  target: string;
+  subject: Subject<EdgeEvent>;
+  wired: WiredInterface;
+}
+
+export interface InterfaceStepMetric {
+  edge: string;
+  kind: string;
+  loss: number;
+  cosine?: number;
+  targetKind: string;
+}
+
+/**
+ * Runs a network as module actors joined by RxJS edge streams, in lockstep: one step's whole cascade
+ * of messages completes (synchronously, in a fixed order) before the next step starts, so one seed
+ * reproduces a run bit for bit. Every interface kind works: backprop, stop-gradient, DNI, cDNI,
+ * synthetic inputs and complete unlock.
+ */
+export class GraphEngine implements StepEngine {
+  private readonly network: Network;
+  private readonly plan: NetworkPlan;
+  private readonly computes = new Map<string, ModuleCompute>();
+  private readonly actors = new Map<string, Actor<typeof moduleMachine>>();
+  private readonly edges: Edge[] = [];
+  private readonly subscriptions: Subscription[] = [];
+  private readonly loss = new SoftmaxCrossEntropy('loss');
+  private readonly source: string;
+  private readonly classes: number | undefined;
+  private readonly receivedKinds = new Map<string, GradientKind[]>();
+  private stepLoss = Number.NaN;
+  private stepMetrics: InterfaceStepMetric[] = [];
+  private failure: unknown = null;
+  private tick = 0;
+
+  constructor(network: Network, plan: NetworkPlan, prng: Prng, optimizer: OptimizerChoice) {
+    this.network = network;
+    this.plan = plan;
+    this.source = plan.order[0];
+    const sourceSpec = network.getNodeAttributes(this.source);
+    this.classes = sourceSpec.kind === 'source' ? sourceSpec.classes : undefined;
+    for (const node of plan.order) {
+      const spec = network.getNodeAttributes(node);
+      if (spec.kind === 'source' && node !== this.source) {
+        throw new Error(
+          `dniflow/runtime: network '${network.getAttribute('name')}' has more than one source`,
+        );
+      }
+      if (spec.kind === 'loss' && spec.loss !== 'softmaxCrossEntropy') {
+        throw new Error(
+          `dniflow/runtime: loss '${node}' (${spec.loss}) is not supported by the graph engine yet`,
+        );
+      }
+      if (spec.kind !== 'module') continue;
+      const inputShape = this.inputShapeOf(node);
+      // Same streams as the plain backprop engine, so both start from identical parameters.
+      const layers = instantiateModule(node, spec.layers, inputShape, prng.stream(node));
+      const compute = new ModuleCompute(
+        node,
+        layers,
+        createOptimizer(layers.parameters(), optimizer),
+        spec.pUpdate ?? 1,
+        prng.stream(`${node}/pUpdate`),
+      );
+      this.computes.set(node, compute);
+    }
+    network.forEachEdge((key, attrs, source, target) => {
+      if (attrs.delay !== 0) {
+        throw new Error(
+          `dniflow/runtime: edge ${source} -> ${target} has a time delay; recurrent edges need the recurrent runtime`,
+        );
+      }
+      const label = `${source}->${target}`;
+      const wired = wireInterface(
+        attrs.interface,
+        {
+          activation: plan.outputShapes.get(source)!,
+          input: plan.outputShapes.get(this.source)!,
+          classes: this.classes,
+        },
+        prng.stream(`interface/${label}`),
+        label,
+      );
+      const edge: Edge = { key, label, source, target, subject: new Subject<EdgeEvent>(), wired };
+      this.edges.push(edge);
+      this.subscriptions.push(
+        edge.subject.pipe(wired.operator).subscribe({
+          // Errors must not escape a subscriber (RxJS would rethrow them asynchronously): record them.
+          next: (routed) => {
+            try {
+              this.deliver(edge, routed);
+            } catch (error) {
+              this.fail(error);
+            }
+          },
+          error: (error) => this.fail(error),
+        }),
+      );
+    });
+    for (const [node, compute] of this.computes) this.actors.set(node, this.startActor(node, compute));
+  }
+
+  trainStep(step: number, inputs: Tensor, labels: LabelArray): StepReport {
+    this.stepLoss = Number.NaN;
+    this.stepMetrics = [];
+    this.failure = null;
+    const context = { labels: labels as Uint8Array | Int32Array, classes: this.classes, input: inputs };
+    const tick = this.tick++;
+    // Synthetic inputs first: their receivers start at once, before any real activation (forward unlock).
+    for (const edge of this.edges) {
+      if (edge.wired.inputModel)
+        edge.subject.next({ type: 'input', message: { step, tick, input: inputs, context } });
+    }
+    for (const edge of this.outEdges(this.source)) {
+      edge.subject.next({ type: 'forward', message: { step, tick, activation: inputs, context } });
+    }
+    if (this.failure !== null) {
+      if (this.failure instanceof NonFiniteOutput)
+        return { loss: Number.NaN, nonFinite: this.failure.module };
+      throw this.failure;
+    }
+    for (const [node, actor] of this.actors) {
+      const snapshot = actor.getSnapshot();
+      if (!snapshot.matches('ready')) {
+        throw new Error(
+          `dniflow/runtime: lockstep step ${step} ended with module '${node}' still waiting for a gradient`,
+        );
+      }
+    }
+    if (!Number.isFinite(this.stepLoss)) return { loss: this.stepLoss, nonFinite: 'loss' };
+    return {
+      loss: this.stepLoss,
+      interfaces: this.stepMetrics.map(({ edge, loss, cosine }) => ({ edge, loss, cosine })),
+    };
+  }
+
+  /** Interface metrics of the last step, with kinds (for the metrics stream). */
+  lastInterfaceMetrics(): InterfaceStepMetric[] {
+    return this.stepMetrics;
+  }
+
+  predict(inputs: Tensor, path: 'real' | 'synthetic' = 'real'): Tensor {
+    const outputs = new Map<string, Tensor>([[this.source, inputs]]);
+    let logits: Tensor | undefined;
+    for (const node of this.plan.order) {
+      const spec = this.network.getNodeAttributes(node);
+      if (spec.kind === 'source') continue;
+      const edge = this.edges.find((e) => e.target === node)!;
+      let input = outputs.get(edge.source)!;
+      if (path === 'synthetic' && edge.wired.inputModel) {
+        // A reserved negative step: evaluation predictions never collide with training ones.
+        input = edge.wired.inputModel.predict(-1, inputs).clone();
+        edge.wired.inputModel.forget(-1);
+      }
+      if (spec.kind === 'loss') {
+        logits = input;
+        continue;
+      }
+      outputs.set(node, this.computes.get(node)!.layers.forward(input, false));
+    }
+    return logits!;
+  }
+
+  scaleLearningRate(factor: number): void {
+    for (const compute of this.computes.values()) compute.scaleLearningRate(factor);
+  }
+
+  modules(): ModuleReport[] {
+    return [...this.computes.values()].map((c) => ({ name: c.name, updates: c.updates }));
+  }
+
+  state(): Record<string, Tensor> {
+    const state: Record<string, Tensor> = {};
+    for (const [node, compute] of this.computes)
+      captureState(`${node}/`, compute.layers, compute.optimizer, state);
+    for (const edge of this.edges) {
+      for (const [role, model] of [
+        ['gradient', edge.wired.gradientModel],
+        ['input', edge.wired.inputModel],
+      ] as const) {
+        if (!model) continue;
+        const saved = model.state();
+        for (const [name, tensor] of Object.entries(saved.tensors))
+          state[`${edge.label}/${role}/${name}`] = tensor;
+      }
+    }
+    return state;
+  }
+
+  loadState(state: Record<string, Tensor>): void {
+    for (const [node, compute] of this.computes)
+      restoreState(`${node}/`, compute.layers, compute.optimizer, state);
+  }
+
+  dispose(): void {
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    for (const actor of this.actors.values()) actor.stop();
+  }
+
+  private startActor(node: string, compute: ModuleCompute): Actor<typeof moduleMachine> {
+    const gradientEdges = this.outEdges(node).filter((e) => e.wired.returnsGradient).length;
+    const logic = moduleMachine.provide({
+      actions: {
+        runForward: (_, { message }) => this.runForward(node, compute, message),
+        accumulateGradient: (_, { message }) => {
+          compute.accumulate(message.gradient);
+          this.kindsOf(node).push(message.kind);
+        },
+        runBackward: (_, { step }) => this.runBackward(node, compute, step),
+        skipUpdate: () => {
+          compute.skip();
+          this.receivedKinds.set(node, []);
+        },
+      },
+      guards: { updatesThisStep: () => compute.updatesThisStep() },
+    });
+    const actor = createActor(logic, { input: { gradientEdges } });
+    actor.subscribe({ error: (error) => this.fail(error) });
+    return actor.start();
+  }
+
+  private runForward(node: string, compute: ModuleCompute, message: ForwardMessage): void {
+    const output = compute.forward(message.activation, true);
+    const outs = this.outEdges(node);
+    outs.forEach((edge, i) => {
+      const activation = i === 0 ? output : output.clone();
+      edge.subject.next({ type: 'forward', message: { ...message, activation } });
+    });
+  }
+
+  private runBackward(node: string, compute: ModuleCompute, step: number): void {
+    const inputGradient = compute.backwardAndUpdate();
+    // What the module passes on is the true gradient only if all it received was true (paper §2).
+    const kinds = this.kindsOf(node);
+    const kind: GradientKind = kinds.every((k) => k === 'true') ? 'true' : 'bootstrapped';
+    this.receivedKinds.set(node, []);
+    for (const edge of this.inEdges(node)) {
+      if (edge.source === this.source) continue;
+      const message: BackwardMessage = { step, tick: this.tick, gradient: inputGradient, kind };
+      edge.subject.next({ type: 'backward', message });
+    }
+  }
+
+  private deliver(edge: Edge, routed: RoutedMessage): void {
+    switch (routed.to) {
+      case 'receiver': {
+        const target = this.network.getNodeAttributes(edge.target);
+        if (target.kind === 'loss') this.runLoss(edge, routed.message);
+        else this.actors.get(edge.target)!.send({ type: 'FORWARD', message: routed.message });
+        return;
+      }
+      case 'sender':
+        this.actors.get(edge.source)?.send({ type: 'GRADIENT', message: routed.message });
+        return;
+      case 'metrics':
+        this.stepMetrics.push({
+          edge: edge.label,
+          kind:
+            edge.wired.inputModel && routed.metric.targetKind === 'activation'
+              ? 'syntheticInput'
+              : this.network.getEdgeAttribute(edge.key, 'interface').kind,
+          ...routed.metric,
+        });
+        return;
+    }
+  }
+
+  private runLoss(edge: Edge, message: ForwardMessage): void {
+    const labels = message.context?.labels;
+    if (!labels)
+      throw new Error(`dniflow/runtime: loss '${edge.target}' got no labels at step ${message.step}`);
+    this.stepLoss = this.loss.forward(message.activation, labels);
+    const gradient = this.loss.backward().clone();
+    edge.subject.next({
+      type: 'backward',
+      message: { step: message.step, tick: message.tick, gradient, kind: 'true' },
+    });
+  }
+
+  private fail(error: unknown): void {
+    this.failure ??= error;
+  }
+
+  private kindsOf(node: string): GradientKind[] {
+    let kinds = this.receivedKinds.get(node);
+    if (!kinds) this.receivedKinds.set(node, (kinds = []));
+    return kinds;
+  }
+
+  private outEdges(node: string): Edge[] {
+    return this.edges.filter((e) => e.source === node);
+  }
+
+  private inEdges(node: string): Edge[] {
+    return this.edges.filter((e) => e.target === node);
+  }
+
+  private inputShapeOf(node: string): readonly number[] {
+    const [edge] = this.network.inEdges(node);
+    return this.plan.outputShapes.get(this.network.source(edge))!;
+  }
+}
