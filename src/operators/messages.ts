@@ -30,6 +30,18 @@ export interface BatchContext {
   input?: Tensor;
 }
 
+/**
+ * The network input x of a step, as the runtime hands it to an edge that synthesises its receiver's
+ * input: I_B(x) ≈ h_A (paper §3.1, forward unlock). Edges without a synthetic-input model ignore it.
+ */
+export interface InputMessage {
+  step: number;
+  tick: number;
+  input: Tensor;
+  /** Passed on with the synthetic activation, so the receiver's own cDNI still sees the labels. */
+  context?: BatchContext;
+}
+
 /** A metrics record an interface emits when its model learns (SG loss, cosine to the true gradient). */
 export interface InterfaceMetric {
   step: number;
@@ -41,10 +53,14 @@ export interface InterfaceMetric {
   targetKind: GradientKind | 'activation';
 }
 
-/** An edge's traffic as one stream: what the sender emitted and what the receiver sent back. */
+/**
+ * An edge's traffic as one stream: what the sender emitted, what the receiver sent back, and (for
+ * synthetic inputs) the network input x of each step.
+ */
 export type EdgeEvent =
   | { type: 'forward'; message: ForwardMessage }
-  | { type: 'backward'; message: BackwardMessage };
+  | { type: 'backward'; message: BackwardMessage }
+  | { type: 'input'; message: InputMessage };
 
 /** Where an interface operator routes each thing it emits. */
 export type RoutedMessage =
