@@ -72,7 +72,8 @@ export abstract class BatchNorm implements Layer {
   }
 
   forward(input: Tensor, training: boolean): Tensor {
-    this.outputShape(input.shape.slice(1));
+    if (!this.acceptsRank(input.rank - 1) || input.shape[1] !== this.channels)
+      this.outputShape(input.shape.slice(1));
     const batch = input.shape[0];
     const spatial = input.size / (batch * this.channels);
     const count = batch * spatial;

@@ -10,6 +10,21 @@ export function reuse(current: Tensor | null, shape: Shape): Tensor {
   return Tensor.zeros(shape);
 }
 
+/**
+ * reuse() for a rank-2 or rank-4 shape given as dimensions: when the current buffer matches, not even
+ * a shape array is allocated (forward/backward run once per batch, so this is the hot path).
+ */
+export function reuseDims(current: Tensor | null, d0: number, d1: number, d2 = -1, d3 = -1): Tensor {
+  if (current !== null) {
+    const s = current.shape;
+    const rank = d2 < 0 ? 2 : 4;
+    if (s.length === rank && s[0] === d0 && s[1] === d1 && (rank === 2 || (s[2] === d2 && s[3] === d3))) {
+      return current;
+    }
+  }
+  return Tensor.zeros(d2 < 0 ? [d0, d1] : [d0, d1, d2, d3]);
+}
+
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }

@@ -3,7 +3,7 @@ import { backend } from '../tensor/backend-registry.ts';
 import type { Prng } from '../tensor/prng.ts';
 import { rowSums } from '../tensor/rows.ts';
 import { type Shape, Tensor } from '../tensor/tensor.ts';
-import { checkGradOutput, formatShape, layerError, pair, reuse } from './buffers.ts';
+import { checkGradOutput, formatShape, layerError, pair, reuse, reuseDims } from './buffers.ts';
 import { glorotUniform, type Initialiser } from './init.ts';
 import type { Layer, Parameter } from './layer.ts';
 import { SampleViews } from './slices.ts';
@@ -94,11 +94,11 @@ export class Conv2d implements Layer {
         `expects input [batch, ${this.inChannels}, height, width], got ${formatShape(input.shape)}`,
       );
     }
-    const g = this.prepare(input.shape.slice(1));
+    const g = this.prepare(input.shape);
     const batch = input.shape[0];
     const k = this.inChannels * g.kernelH * g.kernelW;
     const plane = g.outH * g.outW;
-    const output = reuse(this.output, [batch, this.outChannels, g.outH, g.outW]);
+    const output = reuseDims(this.output, batch, this.outChannels, g.outH, g.outW);
     this.output = output;
     this.input = input;
     const compute = backend();
@@ -165,19 +165,18 @@ export class Conv2d implements Layer {
     return {};
   }
 
-  /** Geometry for a per-sample input shape; (re)allocates the column buffers when it changes. */
+  /** Geometry for a batch input shape; (re)allocates the column buffers when it changes. */
   private prepare(inputShape: Shape): ConvGeometry {
     const current = this.geometry;
     if (
       current !== null &&
-      current.height === inputShape[1] &&
-      current.width === inputShape[2] &&
-      inputShape[0] === this.inChannels &&
-      inputShape.length === 3
+      inputShape[1] === this.inChannels &&
+      current.height === inputShape[2] &&
+      current.width === inputShape[3]
     ) {
       return current;
     }
-    const g = this.geometryFor(inputShape);
+    const g = this.geometryFor(inputShape.slice(1));
     const size = this.inChannels * g.kernelH * g.kernelW * g.outH * g.outW;
     this.columns = new Float32Array(size);
     this.gradColumns = new Float32Array(size);

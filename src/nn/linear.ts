@@ -2,7 +2,7 @@ import { backend } from '../tensor/backend-registry.ts';
 import type { Prng } from '../tensor/prng.ts';
 import { addRowVector, sumRows } from '../tensor/rows.ts';
 import { type Shape, Tensor } from '../tensor/tensor.ts';
-import { checkGradOutput, formatShape, layerError, reuse } from './buffers.ts';
+import { checkGradOutput, formatShape, layerError, reuse, reuseDims } from './buffers.ts';
 import { glorotUniform, type Initialiser, zeros } from './init.ts';
 import type { Layer, Parameter } from './layer.ts';
 
@@ -80,9 +80,10 @@ export class Linear implements Layer {
         `expects input [batch, ${this.inFeatures}], got ${formatShape(input.shape)}`,
       );
     }
-    this.outputShape(input.shape.slice(1));
+    // Slice (allocate) only on the error path.
+    if (input.shape[1] !== this.inFeatures) this.outputShape(input.shape.slice(1));
     const batch = input.shape[0];
-    const output = reuse(this.output, [batch, this.outFeatures]);
+    const output = reuseDims(this.output, batch, this.outFeatures);
     this.output = output;
     this.input = input;
     // y[B, out] = x[B, in] · W[out, in]ᵀ

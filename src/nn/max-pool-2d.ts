@@ -1,5 +1,5 @@
 import type { Shape, Tensor } from '../tensor/tensor.ts';
-import { checkGradOutput, formatShape, layerError, reuse } from './buffers.ts';
+import { checkGradOutput, formatShape, layerError, reuse, reuseDims } from './buffers.ts';
 import type { Layer, Parameter } from './layer.ts';
 import { type PoolGeometry, poolGeometry, poolWindow, sameInput } from './pool-geometry.ts';
 
@@ -42,13 +42,12 @@ export class MaxPool2d implements Layer {
         `expects input [batch, channels, height, width], got ${formatShape(input.shape)}`,
       );
     }
-    const sample = input.shape.slice(1);
-    const g = sameInput(this.geometry, sample)
+    const g = sameInput(this.geometry, input.shape)
       ? this.geometry
-      : poolGeometry('MaxPool2d', this.name, sample, this.kernel, this.stride);
+      : poolGeometry('MaxPool2d', this.name, input.shape.slice(1), this.kernel, this.stride);
     this.geometry = g;
     const planes = input.shape[0] * g.channels;
-    const output = reuse(this.output, [input.shape[0], g.channels, g.outH, g.outW]);
+    const output = reuseDims(this.output, input.shape[0], g.channels, g.outH, g.outW);
     this.output = output;
     this.inputShape = input.shape;
     if (this.argmax.length !== output.size) this.argmax = new Int32Array(output.size);

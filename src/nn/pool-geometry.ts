@@ -57,12 +57,13 @@ export function poolGeometry(
   return { channels, height, width, kernelH, kernelW, strideH, strideW, outH, outW };
 }
 
-export function sameInput(g: PoolGeometry | null, inputShape: Shape): g is PoolGeometry {
+/** Whether a batch input shape [batch, C, H, W] has the geometry already computed (no allocation). */
+export function sameInput(g: PoolGeometry | null, batchShape: Shape): g is PoolGeometry {
   return (
     g !== null &&
-    inputShape.length === 3 &&
-    g.channels === inputShape[0] &&
-    g.height === inputShape[1] &&
-    g.width === inputShape[2]
+    batchShape.length === 4 &&
+    g.channels === batchShape[1] &&
+    g.height === batchShape[2] &&
+    g.width === batchShape[3]
   );
 }
