@@ -31,5 +31,16 @@ export {
   sigmoid,
   tanh,
 } from './graph/layers.ts';
-export { type EdgeSpec, type Network, NetworkBuilder, type NodeSpec, network } from './graph/network.ts';
+export {
+  type EdgeSpec,
+  type LossKind,
+  type Network,
+  type NetworkAttributes,
+  NetworkBuilder,
+  type NodeSpec,
+  network,
+} from './graph/network.ts';
+export { networkFromJSON, networkToJSON } from './graph/serialize.ts';
 export { type NetworkPlan, validateNetwork } from './graph/validate.ts';
+export type { EpochMetrics, TrainEvent } from './runtime/trainer.ts';
+export type { Shape } from './tensor/tensor.ts';

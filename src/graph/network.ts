@@ -5,10 +5,20 @@ import type { LayerSpec } from './layers.ts';
 
 export type LossKind = 'softmaxCrossEntropy' | 'mse' | 'sigmoidBce';
 
-export type NodeSpec =
-  | { kind: 'source'; dataset: string; shape: Shape; classes?: number }
-  | { kind: 'module'; layers: LayerSpec[]; pUpdate?: number }
-  | { kind: 'loss'; loss: LossKind };
+/**
+ * Every node may name the `cluster` (sub-network) it belongs to, so that a multi-network system
+ * (paper §3.3) keeps each network's identity; nodes without one belong to the default cluster.
+ */
+interface NodeCommon {
+  cluster?: string;
+}
+
+export type NodeSpec = NodeCommon &
+  (
+    | { kind: 'source'; dataset: string; shape: Shape; classes?: number }
+    | { kind: 'module'; layers: LayerSpec[]; pUpdate?: number }
+    | { kind: 'loss'; loss: LossKind }
+  );
 
 export interface EdgeSpec {
   interface: InterfaceSpec;
@@ -18,6 +28,8 @@ export interface EdgeSpec {
 
 export interface NetworkAttributes {
   name: string;
+  /** Ticks between two steps of each cluster's clock (a multi-network's T_B), keyed by cluster name. */
+  clocks?: Record<string, number>;
 }
 
 export type Network = MultiDirectedGraph<NodeSpec, EdgeSpec, NetworkAttributes>;
@@ -31,16 +43,22 @@ export class NetworkBuilder {
     this.graph.replaceAttributes({ name });
   }
 
-  source(name: string, spec: { dataset: string; shape: Shape; classes?: number }): this {
+  source(name: string, spec: { dataset: string; shape: Shape; classes?: number; cluster?: string }): this {
     return this.addNode(name, { kind: 'source', ...spec, shape: [...spec.shape] });
   }
 
-  module(name: string, layers: LayerSpec[], options: { pUpdate?: number } = {}): this {
+  module(name: string, layers: LayerSpec[], options: { pUpdate?: number; cluster?: string } = {}): this {
     return this.addNode(name, { kind: 'module', layers, ...options });
   }
 
-  loss(name: string, loss: LossKind): this {
-    return this.addNode(name, { kind: 'loss', loss });
+  loss(name: string, loss: LossKind, options: { cluster?: string } = {}): this {
+    return this.addNode(name, { kind: 'loss', loss, ...options });
+  }
+
+  /** Sets how many ticks pass between two steps of a cluster's clock (e.g. network B's T_B). */
+  clock(cluster: string, every: number): this {
+    this.graph.updateAttribute('clocks', (clocks) => ({ ...clocks, [cluster]: every }));
+    return this;
   }
 
   connect(
