@@ -1,27 +1,72 @@
 /**
  * The paper's MNIST FCN (Jaderberg et al. 2017, §3.1, Table 1): `layers` hidden layers of `hidden`
  * units, each Linear → BatchNorm → ReLU, then a linear classifier and softmax cross-entropy.
- * Every layer is its own module, so each interface between them is an edge of the graph.
+ * Every layer is its own module, so each interface between them is an edge of the graph, and
+ * `method` picks what sits on those edges:
+ *   bprop    locked interfaces, the true gradient (backprop);
+ *   nobprop  the gradient stopped at every interface: only the classifier learns;
+ *   dni      a synthetic-gradient model on every interface between layers (paper §2.1);
+ *   cdni     the same, conditioned on the one-hot label (paper §3.1).
  */
-import { backprop, batchNorm, defineGraph, linear, network, relu } from 'dniflow';
+import {
+  backprop,
+  batchNorm,
+  defineGraph,
+  dni,
+  type InterfaceSpec,
+  linear,
+  network,
+  relu,
+  stopGradient,
+} from 'dniflow';
 
 export default defineGraph({
   name: 'mnist-fcn',
-  description: 'MNIST fully connected network, one module per hidden layer (paper §3.1)',
+  description: 'MNIST fully connected network, one module per layer (paper §3.1)',
   params: {
     layers: { type: 'int', default: 3, min: 3, max: 6, description: 'hidden layers (the paper used 3 to 6)' },
     hidden: { type: 'int', default: 256, min: 1, description: 'units per hidden layer' },
+    method: { type: 'choice', default: 'bprop', choices: ['bprop', 'nobprop', 'dni', 'cdni'] },
+    sg: {
+      type: 'choice',
+      default: 'mlp',
+      choices: ['linear', 'mlp'],
+      description:
+        'synthetic-gradient model: linear, or 2 hidden layers of 1024 with BN and ReLU (the paper)',
+    },
+    sgLr: {
+      type: 'number',
+      default: 1e-4,
+      min: 0,
+      description: "synthetic-gradient models' Adam learning rate",
+    },
   },
   training: { epochs: 3, batch: 128, lr: 1e-3, optimizer: 'adam', lrSchedule: (epoch) => 0.5 ** epoch },
-  build({ layers, hidden }) {
+  build({ layers, hidden, method, sg, sgLr }) {
+    const model = sg === 'linear' ? ('linear' as const) : { hidden: [1024, 1024], batchNorm: true };
+    const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
+    const between = (): InterfaceSpec => {
+      switch (method) {
+        case 'nobprop':
+          return stopGradient();
+        case 'dni':
+          return dni({ model, optimizer });
+        case 'cdni':
+          return dni({ model, optimizer, context: 'label' });
+        default:
+          return backprop();
+      }
+    };
     const net = network('mnist-fcn').source('mnist', { dataset: 'mnist', shape: [784], classes: 10 });
-    const names = ['mnist'];
+    const modules: string[] = [];
     for (let i = 1; i <= Number(layers); i++) {
       net.module(`layer${i}`, [linear(Number(hidden)), batchNorm(), relu()]);
-      names.push(`layer${i}`);
+      modules.push(`layer${i}`);
     }
     net.module('classifier', [linear(10)]).loss('loss', 'softmaxCrossEntropy');
-    names.push('classifier', 'loss');
-    return net.chain(names, () => backprop()).build();
+    modules.push('classifier');
+    net.connect('mnist', modules[0]);
+    for (let i = 0; i + 1 < modules.length; i++) net.connect(modules[i], modules[i + 1], between());
+    return net.connect('classifier', 'loss', backprop()).build();
   },
 });

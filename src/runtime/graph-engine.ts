@@ -5,6 +5,7 @@ import { instantiateModule } from '../graph/instantiate.ts';
 import type { Network } from '../graph/network.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
 import { SoftmaxCrossEntropy } from '../nn/losses/softmax-cross-entropy.ts';
+import type { Sequential } from '../nn/sequential.ts';
 import type {
   BackwardMessage,
   EdgeEvent,
@@ -28,6 +29,19 @@ interface Edge {
   target: string;
   subject: Subject<EdgeEvent>;
   wired: WiredInterface;
+}
+
+/**
+ * One message on an edge, as the sender put it in ('sent') or as the interface delivered it
+ * ('delivered'): a DNI edge delivers a synthetic gradient the receiver never sent.
+ */
+export interface EdgeTraffic {
+  edge: string;
+  direction: 'forward' | 'backward';
+  stage: 'sent' | 'delivered';
+  step: number;
+  kind: GradientKind | 'activation';
+  tensor: Tensor;
 }
 
 export interface InterfaceStepMetric {
@@ -59,6 +73,8 @@ export class GraphEngine implements StepEngine {
   private stepMetrics: InterfaceStepMetric[] = [];
   private failure: unknown = null;
   private tick = 0;
+  /** Every message on every edge, for pictures, dashboards and tests. Subscribers must not mutate tensors. */
+  readonly traffic = new Subject<EdgeTraffic>();
 
   constructor(network: Network, plan: NetworkPlan, prng: Prng, optimizer: OptimizerChoice) {
     this.network = network;
@@ -139,7 +155,7 @@ export class GraphEngine implements StepEngine {
         edge.subject.next({ type: 'input', message: { step, tick, input: inputs, context } });
     }
     for (const edge of this.outEdges(this.source)) {
-      edge.subject.next({ type: 'forward', message: { step, tick, activation: inputs, context } });
+      this.send(edge, { type: 'forward', message: { step, tick, activation: inputs, context } });
     }
     if (this.failure !== null) {
       if (this.failure instanceof NonFiniteOutput)
@@ -219,7 +235,15 @@ export class GraphEngine implements StepEngine {
       restoreState(`${node}/`, compute.layers, compute.optimizer, state);
   }
 
+  /** A module's layers (live: for inspection and tests, not for mutation during a step). */
+  moduleLayers(name: string): Sequential {
+    const compute = this.computes.get(name);
+    if (!compute) throw new Error(`dniflow/runtime: no module named '${name}'`);
+    return compute.layers;
+  }
+
   dispose(): void {
+    this.traffic.complete();
     for (const subscription of this.subscriptions) subscription.unsubscribe();
     for (const actor of this.actors.values()) actor.stop();
   }
@@ -251,7 +275,7 @@ export class GraphEngine implements StepEngine {
     const outs = this.outEdges(node);
     outs.forEach((edge, i) => {
       const activation = i === 0 ? output : output.clone();
-      edge.subject.next({ type: 'forward', message: { ...message, activation } });
+      this.send(edge, { type: 'forward', message: { ...message, activation } });
     });
   }
 
@@ -264,11 +288,32 @@ export class GraphEngine implements StepEngine {
     for (const edge of this.inEdges(node)) {
       if (edge.source === this.source) continue;
       const message: BackwardMessage = { step, tick: this.tick, gradient: inputGradient, kind };
-      edge.subject.next({ type: 'backward', message });
+      this.send(edge, { type: 'backward', message });
     }
   }
 
   private deliver(edge: Edge, routed: RoutedMessage): void {
+    if (this.traffic.observed && routed.to !== 'metrics') {
+      this.traffic.next(
+        routed.to === 'receiver'
+          ? {
+              edge: edge.label,
+              direction: 'forward',
+              stage: 'delivered',
+              step: routed.message.step,
+              kind: 'activation',
+              tensor: routed.message.activation,
+            }
+          : {
+              edge: edge.label,
+              direction: 'backward',
+              stage: 'delivered',
+              step: routed.message.step,
+              kind: routed.message.kind,
+              tensor: routed.message.gradient,
+            },
+      );
+    }
     switch (routed.to) {
       case 'receiver': {
         const target = this.network.getNodeAttributes(edge.target);
@@ -302,6 +347,32 @@ export class GraphEngine implements StepEngine {
       type: 'backward',
       message: { step: message.step, tick: message.tick, gradient, kind: 'true' },
     });
+  }
+
+  private send(edge: Edge, event: EdgeEvent): void {
+    if (this.traffic.observed && event.type !== 'input') {
+      const { message } = event;
+      this.traffic.next(
+        event.type === 'forward'
+          ? {
+              edge: edge.label,
+              direction: 'forward',
+              stage: 'sent',
+              step: message.step,
+              kind: 'activation',
+              tensor: event.message.activation,
+            }
+          : {
+              edge: edge.label,
+              direction: 'backward',
+              stage: 'sent',
+              step: message.step,
+              kind: event.message.kind,
+              tensor: event.message.gradient,
+            },
+      );
+    }
+    edge.subject.next(event);
   }
 
   private fail(error: unknown): void {

@@ -1,9 +1,9 @@
 import { type GraphDefinition, resolveParams, trainingDefaults } from '../graph/define.ts';
 import { validateNetwork } from '../graph/validate.ts';
 import { Prng } from '../tensor/prng.ts';
-import { BackpropEngine } from './backprop-engine.ts';
 import type { Clock } from './clock.ts';
 import { loadSourceData } from './datasets.ts';
+import { GraphEngine } from './graph-engine.ts';
 import { type EpochMetrics, type TrainEvent, train } from './trainer.ts';
 
 export interface RunOptions {
@@ -43,21 +43,30 @@ export function runGraph(definition: GraphDefinition, options: RunOptions): RunR
   const batch = options.batch ?? defaults.batch;
   const lr = options.lr ?? defaults.lr;
   const prng = new Prng(seed);
-  const engine = new BackpropEngine(network, plan, prng.stream('init'), {
+  const engine = new GraphEngine(network, plan, prng.stream('init'), {
     kind: defaults.optimizer,
     lr,
     momentum: defaults.momentum,
   });
   const data = loadSourceData(source.dataset, { train: options.trainLimit, test: options.testLimit });
-  const history = train(engine, data, {
-    epochs,
-    batch,
-    inputShape: source.shape,
-    prng: prng.stream('data'),
-    clock: options.clock,
-    lrSchedule: defaults.lrSchedule,
-    checkpointPath: options.checkpointPath,
-    onEvent: options.onEvent,
-  });
+  const hasSyntheticPath = network.someEdge((_e, attrs) =>
+    ['syntheticInput', 'unlock'].includes(attrs.interface.kind),
+  );
+  const history = train(
+    engine,
+    data,
+    {
+      epochs,
+      batch,
+      inputShape: source.shape,
+      prng: prng.stream('data'),
+      clock: options.clock,
+      lrSchedule: defaults.lrSchedule,
+      checkpointPath: options.checkpointPath,
+      onEvent: options.onEvent,
+    },
+    hasSyntheticPath,
+  );
+  engine.dispose();
   return { graph: definition.name, params, epochs, batch, lr, seed, history };
 }

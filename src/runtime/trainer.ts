@@ -5,7 +5,7 @@ import { argmaxRows } from '../tensor/reduce.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import { writeCheckpoint } from './checkpoint.ts';
 import type { Clock } from './clock.ts';
-import type { StepEngine } from './engine.ts';
+import type { StepEngine, StepReport } from './engine.ts';
 
 export interface TrainerOptions {
   epochs: number;
@@ -30,6 +30,43 @@ export interface EpochMetrics {
   /** Test error of the fully synthetic forward path, for networks with synthetic inputs. */
   test_error_synthetic?: number;
   modules: { name: string; updates: number }[];
+  /** Per interface with a synthetic model: mean regression loss and mean cosine(synthetic, target) this epoch. */
+  interfaces: InterfaceEpochMetrics[];
+}
+
+export interface InterfaceEpochMetrics {
+  edge: string;
+  sg_loss: number;
+  cosine?: number;
+  /** How many regressions the epoch's means are over. */
+  count: number;
+}
+
+/** Running per-edge means of the interface metrics steps report. */
+class InterfaceAverages {
+  private readonly sums = new Map<string, { loss: number; cosine: number; cosines: number; count: number }>();
+
+  add(metrics: StepReport['interfaces']): void {
+    for (const { edge, loss, cosine } of metrics ?? []) {
+      let sum = this.sums.get(edge);
+      if (!sum) this.sums.set(edge, (sum = { loss: 0, cosine: 0, cosines: 0, count: 0 }));
+      sum.loss += loss;
+      sum.count++;
+      if (cosine !== undefined) {
+        sum.cosine += cosine;
+        sum.cosines++;
+      }
+    }
+  }
+
+  means(): InterfaceEpochMetrics[] {
+    return [...this.sums].map(([edge, s]) => ({
+      edge,
+      sg_loss: s.loss / s.count,
+      ...(s.cosines > 0 ? { cosine: s.cosine / s.cosines } : {}),
+      count: s.count,
+    }));
+  }
 }
 
 export type TrainEvent =
@@ -83,6 +120,7 @@ export function train(
     engine.scaleLearningRate(options.lrSchedule?.(epoch - 1) ?? 1);
     const started = options.clock.now();
     let lossSum = 0;
+    const interfaces = new InterfaceAverages();
     for (const batch of shuffledBatches(data.train, options.batch, shuffle)) {
       const report = engine.trainStep(
         step,
@@ -92,6 +130,7 @@ export function train(
       if (report.nonFinite !== undefined)
         throw new DivergenceError(report.nonFinite, step, options.checkpointPath);
       lossSum += report.loss;
+      interfaces.add(report.interfaces);
       step++;
       options.onEvent?.({ type: 'batch', epoch, batch: batch.index + 1, batches, loss: report.loss });
     }
@@ -102,6 +141,7 @@ export function train(
       test_error: testError(engine, data.test, evalOptions),
       seconds: options.clock.now() - started,
       modules: engine.modules(),
+      interfaces: interfaces.means(),
     };
     if (hasSyntheticPath)
       metrics.test_error_synthetic = testError(engine, data.test, { ...evalOptions, path: 'synthetic' });
