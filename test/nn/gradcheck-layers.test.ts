@@ -22,12 +22,18 @@ import { awayFromZero, distinctTensor, uniformTensor } from '../helpers/random.t
 const TOLERANCE = 1e-2;
 
 /** Runs the check, logs the worst errors when GRADCHECK_REPORT is set, and asserts on every tensor. */
-function check(label: string, layer: Layer, input: Tensor, options: GradcheckOptions = {}): void {
+function check(
+  label: string,
+  layer: Layer,
+  input: Tensor,
+  options: GradcheckOptions = {},
+  tolerance = TOLERANCE,
+): void {
   const report = gradcheckLayer(layer, input, options);
   if (process.env.GRADCHECK_REPORT) console.info(`${label}: ${describe(report)}`);
   const expected = ['input', ...layer.parameters().map((p) => p.name)];
   expect(Object.keys(report.tensors)).toEqual(expected);
-  expect(report.worst, `${label}: ${describe(report)}`).toBeLessThan(TOLERANCE);
+  expect(report.worst, `${label}: ${describe(report)}`).toBeLessThan(tolerance);
 }
 
 /** Randomises parameters that start constant (BN γ/β, biases) so their gradients are exercised. */
@@ -167,7 +173,10 @@ group('gradcheck: Sequential end to end', () => {
     jitterParameters(net, 36);
     const objective = lossObjective(new SoftmaxCrossEntropy(), [0, 3, 1]);
     // eps trades two errors: at 1e-2 one conv1 weight moves a ReLU/max-pool input across its kink
-    // (one-sided slopes 0.209 vs 0.221), below 3e-3 float32 rounding of the loss dominates.
-    check('Sequential convnet + CE', net, uniformTensor([3, 2, 4, 4], 37), { objective, eps: 5e-3 });
+    // (one-sided slopes 0.209 vs 0.221), below 3e-3 float32 rounding of the loss dominates. At 5e-3
+    // the worst error is rounding noise of ~2 ulp of the loss on the smallest input gradients:
+    // 2.4e-3 on the TS backend, 6.7e-3 on OpenBLAS (another summation order), hence 2e-2 here. A
+    // wrong chain rule shows up as errors of order 1.
+    check('Sequential convnet + CE', net, uniformTensor([3, 2, 4, 4], 37), { objective, eps: 5e-3 }, 2e-2);
   });
 });
