@@ -21,7 +21,14 @@ function giveUp(reason) {
   process.exit(strict ? 1 : 0);
 }
 
-if (process.env.DNIFLOW_SKIP_NATIVE === '1') giveUp('DNIFLOW_SKIP_NATIVE=1');
+if (process.env.DNIFLOW_SKIP_NATIVE === '1') {
+  // Skipping leaves an earlier build in place (and in use); say so rather than claim TS is used.
+  if (existsSync(addonPath)) {
+    console.log('dniflow: native backend build skipped (DNIFLOW_SKIP_NATIVE=1); the earlier build is kept');
+    process.exit(0);
+  }
+  giveUp('DNIFLOW_SKIP_NATIVE=1');
+}
 
 // cblas.h on the usual system paths (Debian puts it under /usr/include/<triplet>/). Only used to
 // explain a failed build: a build against headers elsewhere (e.g. Homebrew) is still attempted.
