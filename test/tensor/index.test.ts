@@ -22,6 +22,8 @@ describe('tensor entry point', () => {
     ]) {
       expect(tensor, name).toHaveProperty(name);
     }
-    expect(tensor.backend()).toBe(tensor.tsBackend);
+    // Which backend is active depends on whether the native addon is built (see backend-registry.ts).
+    expect(['ts', 'native']).toContain(tensor.backend().name);
+    expect(tensor.tsBackend.name).toBe('ts');
   });
 });
