@@ -45,8 +45,9 @@ export function backendInfo(): BackendInfo {
   const current = backend();
   const native = loadNativeBackend();
   const info = { name: current.name, threads: current.threads, nativeAvailable: native.ok };
-  if (isNativeBackend(current))
+  if (isNativeBackend(current)) {
     return { ...info, blasCore: current.blasCore, blasConfig: current.blasConfig };
+  }
   if (current.name === 'native') return info;
   return { ...info, reason: tsReason ?? (native.ok ? 'native backend not selected' : native.reason) };
 }
