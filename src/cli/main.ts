@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { MAIN_HELP } from './help.ts';
 import { runInfo } from './info.ts';
+import { runPlot } from './plot.ts';
 import { runTrain } from './train.ts';
 import { EXIT_USAGE, UsageError } from './usage-error.ts';
+import { runViz } from './viz.ts';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -30,6 +32,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runTrain(rest);
       case 'info':
         return runInfo(rest);
+      case 'viz':
+        return await runViz(rest);
+      case 'plot':
+        return await runPlot(rest);
       default:
         throw new UsageError(`unknown command '${command}' (see dniflow --help)`);
     }

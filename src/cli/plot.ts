@@ -1,0 +1,56 @@
+import { existsSync, statSync } from 'node:fs';
+import { VizInputError } from '../../viz/errors.ts';
+import { exportRunPlots, exportTablePlot, PLOT_FORMATS, plotFormatOf } from '../../viz/export-plots.ts';
+import { parseCommandArgs } from './args.ts';
+import { UsageError } from './usage-error.ts';
+import { writeOutput } from './write-output.ts';
+
+export const PLOT_HELP = `Usage:
+  dniflow plot <run-dir> --out FILE
+  dniflow plot <table.json> --out FILE
+
+With a run folder (written by dniflow train --out DIR: run.json and metrics.jsonl), draws train
+loss and test error per epoch, synthetic-gradient loss and cos(synthetic, true gradient) for each
+interface, and updates per module. With a feed-forward table (written by dniflow table
+feedforward), draws test error per model and method as grouped bars, with the paper's numbers.
+The extension of FILE picks the output: .svg (a picture) or .html (a page with hover values).
+
+Options:
+  --out FILE         where to write (required)
+  -h, --help         show this help
+`;
+
+export async function runPlot(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('plot', argv, {
+    out: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    process.stdout.write(PLOT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `plot takes one run folder or table file, got ${positionals.length} (see dniflow plot --help)`,
+    );
+  }
+  if (values.out === undefined) throw new UsageError('plot needs --out FILE (.svg or .html)');
+  const format = plotFormatOf(values.out);
+  if (!format) {
+    throw new UsageError(
+      `unknown output extension for --out ${values.out} (use ${PLOT_FORMATS.map((f) => `.${f}`).join(' or ')})`,
+    );
+  }
+  const input = positionals[0];
+  let content: string;
+  try {
+    const isFile = existsSync(input) && statSync(input).isFile();
+    content = isFile ? exportTablePlot(input, format) : exportRunPlots(input, format);
+  } catch (error) {
+    if (error instanceof VizInputError) throw new UsageError(error.message.replace(/^dniflow\/viz: /, ''));
+    throw error;
+  }
+  writeOutput(values.out, content);
+  process.stderr.write(`dniflow: wrote ${values.out}\n`);
+  return 0;
+}

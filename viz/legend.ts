@@ -1,0 +1,107 @@
+/** The legend: every interface kind drawn with the same marks as the picture, then the node kinds. */
+import { edgeLine, modelNode, stopBar } from './edge-marks.ts';
+import { NODE_COLORS } from './edge-styles.ts';
+import type { Cubic } from './geometry.ts';
+import type { EdgeStyleKind } from './model.ts';
+import { el, label } from './svg.ts';
+
+interface LegendItem {
+  key: string;
+  text: string;
+  draw: (x: number, y: number) => string;
+}
+
+const SAMPLE = 70;
+
+function sample(style: EdgeStyleKind, delay = 0, marks: (mid: number, y: number) => string = () => '') {
+  return (x: number, y: number) => {
+    const curve: Cubic = {
+      from: { x, y },
+      control1: { x: x + SAMPLE / 3, y },
+      control2: { x: x + (2 * SAMPLE) / 3, y },
+      to: { x: x + SAMPLE, y },
+    };
+    return edgeLine(curve, style, delay) + marks(x + SAMPLE / 2, y);
+  };
+}
+
+function nodeSample(kind: keyof typeof NODE_COLORS) {
+  return (x: number, y: number) =>
+    el('rect', {
+      x: x + 8,
+      y: y - 9,
+      width: SAMPLE - 16,
+      height: 18,
+      rx: kind === 'module' ? 3 : 9,
+      fill: NODE_COLORS[kind].fill,
+      stroke: NODE_COLORS[kind].stroke,
+      'stroke-width': 1.4,
+    });
+}
+
+export const LEGEND_ITEMS: LegendItem[] = [
+  { key: 'backprop', text: 'backprop: locked, true gradient', draw: sample('backprop') },
+  {
+    key: 'stopGradient',
+    text: 'stop gradient',
+    draw: sample('stopGradient', 0, (x, y) => stopBar({ x, y }, { x: 1, y: 0 })),
+  },
+  {
+    key: 'dni',
+    text: 'DNI: synthetic-gradient model',
+    draw: sample('dni', 0, (x, y) => modelNode({ x, y }, 'dni')),
+  },
+  {
+    key: 'cdni',
+    text: 'cDNI: SG model given the label',
+    draw: sample('cdni', 0, (x, y) => modelNode({ x, y }, 'cdni')),
+  },
+  {
+    key: 'syntheticInput',
+    text: 'synthetic input model',
+    draw: sample('syntheticInput', 0, (x, y) => modelNode({ x, y }, 'input')),
+  },
+  {
+    key: 'unlock',
+    text: 'complete unlock: SG + input',
+    draw: sample(
+      'unlock',
+      0,
+      (x, y) => modelNode({ x: x - 12, y }, 'dni') + modelNode({ x: x + 14, y }, 'input'),
+    ),
+  },
+  { key: 'delayed', text: 'recurrent / delayed (Δt ≥ 1)', draw: sample('backprop', 1) },
+  { key: 'source', text: 'data source', draw: nodeSample('source') },
+  { key: 'module', text: 'module (its layers)', draw: nodeSample('module') },
+  { key: 'loss', text: 'loss', draw: nodeSample('loss') },
+];
+
+const ITEM_WIDTH = 260;
+const ROW_HEIGHT = 26;
+
+export function legendSize(maxWidth: number): { width: number; height: number; perRow: number } {
+  const perRow = Math.max(1, Math.min(LEGEND_ITEMS.length, Math.floor(maxWidth / ITEM_WIDTH)));
+  const rows = Math.ceil(LEGEND_ITEMS.length / perRow);
+  return { width: perRow * ITEM_WIDTH, height: rows * ROW_HEIGHT + 24, perRow };
+}
+
+/** The legend as a group at (x, y), wrapped to `maxWidth`. */
+export function legend(x: number, y: number, maxWidth: number): string {
+  const { perRow } = legendSize(maxWidth);
+  const items = LEGEND_ITEMS.map((item, i) => {
+    const ix = (i % perRow) * ITEM_WIDTH;
+    const iy = 24 + Math.floor(i / perRow) * ROW_HEIGHT;
+    return el(
+      'g',
+      { class: 'legend-item', 'data-legend': item.key },
+      item.draw(ix, iy),
+      label(ix + SAMPLE + 10, iy + 4, item.text, { 'font-size': 11.5, fill: '#333' }),
+    );
+  });
+  return el(
+    'g',
+    { class: 'legend', transform: `translate(${x},${y})` },
+    label(0, 8, 'Legend', { 'font-size': 12, 'font-weight': 'bold', fill: '#333' }),
+    items,
+  );
+}
