@@ -14,7 +14,8 @@
 import { MR as KERNEL_MR, NR as KERNEL_NR, microKernel } from './gemm-kernel.ts';
 import { packA, packB } from './gemm-pack.ts';
 
-// Module-local copies of the tile size (imported bindings are slow in loops, see gemm-pack.ts).
+// Module-local copies of the tile size (imported bindings are slower in loops, see gemm-pack.ts);
+// these loops run once per tile, so a module-level const is cheap enough here.
 const MR = KERNEL_MR;
 const NR = KERNEL_NR;
 /** Depth of a packed block (rows of op(B), columns of op(A)). */
