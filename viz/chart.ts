@@ -4,6 +4,7 @@
  */
 import {
   extent,
+  format,
   line,
   max,
   type ScaleBand,
@@ -210,12 +211,11 @@ export function linePanel(
   );
 }
 
+/** Four significant digits, trailing zeros dropped: 0.412, 0.0007, 1876, 2.5e-7. */
+const fourDigits = format('.4~g');
+
 export function formatValue(value: number): string {
-  if (value === 0) return '0';
-  const magnitude = Math.abs(value);
-  return magnitude >= 1000 || magnitude < 1e-3
-    ? value.toExponential(3)
-    : String(Number(value.toPrecision(4)));
+  return fourDigits(value);
 }
 
 export interface Bar {

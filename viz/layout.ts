@@ -172,15 +172,21 @@ export function layoutNetwork(model: VizModel): NetworkLayout {
     const columns = orderColumns(model, members, column);
     const selfLooped = new Set(model.edges.filter((e) => e.source === e.target).map((e) => e.source));
     const room = (node: VizNode) => (selfLooped.has(node.id) ? SELF_LOOP_ROOM : 0);
-    const columnHeight = (nodes: VizNode[] | undefined) =>
-      (nodes ?? []).reduce((sum, node, i) => sum + nodeHeight(node) + room(node) + (i ? ROW_GAP : 0), 0);
-    const bandInner = Math.max(...Array.from({ length: columnCount }, (_, i) => columnHeight(columns[i])));
+    // Stacks are centred on one line per band, so a chain of single nodes draws straight; a
+    // self-loop's room above a node counts only inside a stack, or once at the band's top.
+    const stackHeight = (nodes: VizNode[] | undefined) =>
+      (nodes ?? []).reduce((sum, node, i) => sum + nodeHeight(node) + (i ? room(node) + ROW_GAP : 0), 0);
+    const stacks = Array.from({ length: columnCount }, (_, i) => columns[i] ?? []);
+    const half = Math.max(...stacks.map(stackHeight)) / 2;
+    const topRoom = Math.max(0, ...stacks.map((nodes) => (nodes.length ? room(nodes[0]) : 0)));
     const header = named ? CLUSTER_HEADER : 0;
     const bandTop = top + header;
-    for (let c = 0; c < columnCount; c++) {
-      let y = bandTop + (bandInner - columnHeight(columns[c])) / 2;
-      for (const node of columns[c] ?? []) {
-        y += room(node);
+    const centre = bandTop + topRoom + half;
+    const bandInner = topRoom + 2 * half;
+    stacks.forEach((stack, c) => {
+      let y = centre - stackHeight(stack) / 2;
+      stack.forEach((node, i) => {
+        if (i > 0) y += room(node);
         const height = nodeHeight(node);
         nodes.set(node.id, {
           node,
@@ -191,8 +197,8 @@ export function layoutNetwork(model: VizModel): NetworkLayout {
           height,
         });
         y += height + ROW_GAP;
-      }
-    }
+      });
+    });
     // Back-pointing delayed edges loop under the band, one lane each.
     const memberIds = new Set(members.map((m) => m.id));
     const backEdges = model.edges.filter(

@@ -5,6 +5,8 @@ Usage:
 
 Commands:
   train <graph.ts>   train a network defined in a graph file (see dniflow train --help)
+  viz <graph.ts>     draw a network to .svg, .html, .gexf or .json (see dniflow viz --help)
+  plot <run-dir>     plot a run's metrics, or a feed-forward table, to .svg or .html
   info               print the compute backend in use and its BLAS thread count
 
 Options:

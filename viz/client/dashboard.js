@@ -35,7 +35,7 @@
   const STEP_MS = 140;
   const MAX_PACKETS = 48;
 
-  function chart(selector, xLabel, yLabel, color) {
+  function chart(selector, xLabel, yLabel, color, integerX) {
     const width = 540;
     const height = 250;
     const m = { top: 12, right: 18, bottom: 38, left: 56 };
@@ -72,7 +72,8 @@
       const [x0, x1] = d3.extent(points, (p) => p[0]);
       x.domain(x0 === x1 ? [x0 - 1, x1 + 1] : [x0, x1]);
       y.domain([0, d3.max(points, (p) => p[1]) || 1]).nice();
-      gx.call(d3.axisBottom(x).ticks(6));
+      const axis = d3.axisBottom(x).ticks(integerX ? Math.max(1, Math.min(6, x1 - x0)) : 6);
+      gx.call(integerX ? axis.tickFormat(d3.format('d')) : axis);
       gy.call(d3.axisLeft(y).ticks(5));
       path.attr(
         'd',
@@ -93,7 +94,7 @@
   }
 
   const drawLoss = chart('#loss-chart', 'batch', 'loss', '#0072b2');
-  const drawError = chart('#error-chart', 'epoch', 'test error %', '#d55e00');
+  const drawError = chart('#error-chart', 'epoch', 'test error %', '#d55e00', true);
   let redrawQueued = false;
   function redraw() {
     if (redrawQueued) return;

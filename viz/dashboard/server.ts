@@ -67,6 +67,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       response
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
         .end(page);
+    } else if (path === '/favicon.ico') {
+      response.writeHead(204).end();
     } else if (path === '/events') {
       response.writeHead(200, {
         'content-type': 'text/event-stream',
