@@ -1,7 +1,12 @@
 import { get } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateNetwork } from '../../src/index.ts';
-import { type Dashboard, DashboardPortInUseError, startDashboard } from '../../viz/dashboard/server.ts';
+import {
+  type Dashboard,
+  type DashboardEvent,
+  DashboardPortInUseError,
+  startDashboard,
+} from '../../viz/dashboard/server.ts';
 import { allKindsNetwork } from './fixtures/networks.ts';
 
 const network = allKindsNetwork();
@@ -93,7 +98,8 @@ describe('dashboard server', () => {
       test_error: 50,
       seconds: 1,
       modules: [{ name: 'conv1', updates: 2 }],
-    });
+      interfaces: [{ edge: 'conv1->conv2', kind: 'dni', sg_loss: 0.01, cosine: 0.5 }],
+    } as DashboardEvent);
     // A late page gets the batches and the epoch, in order, but not the old message animations.
     const late = await readEvents(dashboard.url, 3);
     expect(late.map((e) => (e as { type: string }).type)).toEqual(['batch', 'batch', 'epoch']);
