@@ -13,6 +13,7 @@
  */
 import { MR as KERNEL_MR, NR as KERNEL_NR, microKernel } from './gemm-kernel.ts';
 import { packA, packB } from './gemm-pack.ts';
+import { gemmThin } from './gemm-thin.ts';
 
 // Module-local copies of the tile size (imported bindings are slower in loops, see gemm-pack.ts);
 // these loops run once per tile, so a module-level const is cheap enough here.
@@ -84,6 +85,11 @@ export function gemm(
   }
   checkOperand(transA ? 'A (transposed)' : 'A', a, transA ? k : m, transA ? m : k, lda, 'lda');
   checkOperand(transB ? 'B (transposed)' : 'B', b, transB ? n : k, transB ? k : n, ldb, 'ldb');
+  if (m < MR || n < NR) {
+    // Fewer rows or columns than one tile: packing would cost as much as the product.
+    gemmThin(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
 
   for (let j0 = 0; j0 < n; j0 += NC) {
     const nc = Math.min(NC, n - j0);

@@ -137,6 +137,8 @@ const SIZES: ReadonlyArray<readonly [number, number, number]> = [
   [33, 65, 17],
   [4, 4, 4],
   [5, 3, 300],
+  [2, 37, 300],
+  [200, 1, 50],
   [130, 257, 71],
 ];
 
