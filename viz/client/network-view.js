@@ -5,6 +5,8 @@ window.dniflowNetworkView = (svgElement, data) => {
   const svg = d3.select(svgElement);
   const viewport = svg.select('g.viewport');
   const tooltip = d3.select('#tooltip');
+  // Fit the picture to the page from the top, not centred in the middle of a tall window.
+  svg.attr('preserveAspectRatio', 'xMidYMin meet');
 
   const zoom = d3
     .zoom()
