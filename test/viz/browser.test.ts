@@ -107,7 +107,7 @@ describe.skipIf(skipReason !== undefined)('in headless chromium', () => {
     ] as const) {
       const page = await svgScreenshot(name, build());
       const strokes = await page.evaluate(() =>
-        [...document.querySelectorAll('g.edges g.edge')].map((g) => ({
+        Array.from(document.querySelectorAll('g.edges g.edge')).map((g) => ({
           kind: g.getAttribute('data-kind'),
           stroke: getComputedStyle(g.querySelector('path.edge-line')!).stroke,
         })),
