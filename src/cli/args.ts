@@ -1,3 +1,4 @@
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './usage-error.ts';
 
@@ -58,4 +59,18 @@ export function keyValuePairs(flag: string, raws: string[] | undefined): Record<
     pairs[raw.slice(0, eq).trim()] = raw.slice(eq + 1).trim();
   }
   return pairs;
+}
+
+/** A directory that exists (created if needed) and can be written, or a usage error naming it. */
+export function writableDirectory(flag: string, raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    mkdirSync(raw, { recursive: true });
+    accessSync(raw, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `${flag} ${raw} is not a writable directory (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  return raw;
 }

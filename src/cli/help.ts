@@ -28,6 +28,8 @@ Options:
   --seed S           seed for initialisation, shuffling and every random stream (default 1)
   --train-limit N    use only the first N training examples (for quick runs)
   --test-limit N     evaluate on only the first N test examples
+  --out DIR          write DIR/run.json, DIR/metrics.jsonl (one JSON object per epoch) and
+                     DIR/checkpoint.ckpt (the last good state), for plots and resuming
   --json             print one JSON object per line instead of text (no progress bar)
   -h, --help         show this help
 

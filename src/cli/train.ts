@@ -7,6 +7,7 @@ import {
   parseCommandArgs,
   positiveInteger,
   positiveNumber,
+  writableDirectory,
 } from './args.ts';
 import { TRAIN_HELP } from './help.ts';
 import { loadGraphFile } from './load-graph.ts';
@@ -24,6 +25,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     'train-limit': { type: 'string' },
     'test-limit': { type: 'string' },
+    out: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -42,6 +44,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     seed: nonNegativeInteger('--seed', values.seed),
     trainLimit: positiveInteger('--train-limit', values['train-limit']),
     testLimit: positiveInteger('--test-limit', values['test-limit']),
+    outDir: writableDirectory('--out', values.out),
   };
   const definition = await loadGraphFile(positionals[0]);
   const json = values.json === true;

@@ -12,7 +12,8 @@ export interface StepReport {
   loss: number;
   /** The first module (or 'loss') that produced NaN or ±Infinity this step; nothing was updated from it. */
   nonFinite?: string;
-  interfaces?: { edge: string; loss: number; cosine?: number }[];
+  /** One entry per synthetic-model regression this step; `kind` is 'dni', 'cdni' or 'syntheticInput'. */
+  interfaces?: { edge: string; kind: string; loss: number; cosine?: number }[];
 }
 
 /**

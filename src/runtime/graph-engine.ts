@@ -64,6 +64,8 @@ export class GraphEngine implements StepEngine {
   private readonly computes = new Map<string, ModuleCompute>();
   private readonly actors = new Map<string, Actor<typeof moduleMachine>>();
   private readonly edges: Edge[] = [];
+  /** Edges with a synthetic-input model, the one nearest the loss first (see trainStep). */
+  private readonly syntheticInputEdges: Edge[];
   private readonly subscriptions: Subscription[] = [];
   private readonly loss = new SoftmaxCrossEntropy('loss');
   private readonly source: string;
@@ -140,6 +142,10 @@ export class GraphEngine implements StepEngine {
         }),
       );
     });
+    const rank = new Map(plan.order.map((node, index) => [node, index]));
+    this.syntheticInputEdges = this.edges
+      .filter((edge) => edge.wired.inputModel)
+      .sort((a, b) => rank.get(b.target)! - rank.get(a.target)!);
     for (const [node, compute] of this.computes) this.actors.set(node, this.startActor(node, compute));
   }
 
@@ -150,9 +156,10 @@ export class GraphEngine implements StepEngine {
     const context = { labels: labels as Uint8Array | Int32Array, classes: this.classes, input: inputs };
     const tick = this.tick++;
     // Synthetic inputs first: their receivers start at once, before any real activation (forward unlock).
-    for (const edge of this.edges) {
-      if (edge.wired.inputModel)
-        edge.subject.next({ type: 'input', message: { step, tick, input: inputs, context } });
+    // Downstream edges first: a receiver's forward cascades synchronously into the edges after it, and
+    // each of those must already hold its own synthetic input for the step (complete unlock, §3.1).
+    for (const edge of this.syntheticInputEdges) {
+      edge.subject.next({ type: 'input', message: { step, tick, input: inputs, context } });
     }
     for (const edge of this.outEdges(this.source)) {
       this.send(edge, { type: 'forward', message: { step, tick, activation: inputs, context } });
@@ -173,7 +180,7 @@ export class GraphEngine implements StepEngine {
     if (!Number.isFinite(this.stepLoss)) return { loss: this.stepLoss, nonFinite: 'loss' };
     return {
       loss: this.stepLoss,
-      interfaces: this.stepMetrics.map(({ edge, loss, cosine }) => ({ edge, loss, cosine })),
+      interfaces: this.stepMetrics.map(({ edge, kind, loss, cosine }) => ({ edge, kind, loss, cosine })),
     };
   }
 
@@ -327,10 +334,7 @@ export class GraphEngine implements StepEngine {
       case 'metrics':
         this.stepMetrics.push({
           edge: edge.label,
-          kind:
-            edge.wired.inputModel && routed.metric.targetKind === 'activation'
-              ? 'syntheticInput'
-              : this.network.getEdgeAttribute(edge.key, 'interface').kind,
+          kind: this.metricKind(edge, routed.metric.targetKind),
           ...routed.metric,
         });
         return;
@@ -373,6 +377,15 @@ export class GraphEngine implements StepEngine {
       );
     }
     edge.subject.next(event);
+  }
+
+  /** What a metric measures: a synthetic input, or a synthetic gradient with (cDNI) or without label context. */
+  private metricKind(edge: Edge, targetKind: string): string {
+    if (targetKind === 'activation') return 'syntheticInput';
+    const spec = this.network.getEdgeAttribute(edge.key, 'interface');
+    const context =
+      spec.kind === 'dni' ? spec.context : spec.kind === 'unlock' ? spec.gradient.context : undefined;
+    return context === 'label' ? 'cdni' : 'dni';
   }
 
   private fail(error: unknown): void {

@@ -1,9 +1,12 @@
 import { type GraphDefinition, resolveParams, trainingDefaults } from '../graph/define.ts';
+import { networkToJSON } from '../graph/serialize.ts';
 import { validateNetwork } from '../graph/validate.ts';
+import { backend } from '../tensor/backend-registry.ts';
 import { Prng } from '../tensor/prng.ts';
 import type { Clock } from './clock.ts';
 import { loadSourceData } from './datasets.ts';
 import { GraphEngine } from './graph-engine.ts';
+import { createRunOutput } from './run-output.ts';
 import { type EpochMetrics, type TrainEvent, train } from './trainer.ts';
 
 export interface RunOptions {
@@ -15,6 +18,8 @@ export interface RunOptions {
   trainLimit?: number;
   testLimit?: number;
   checkpointPath?: string;
+  /** Writes run.json, metrics.jsonl and checkpoint.ckpt there. */
+  outDir?: string;
   clock: Clock;
   onEvent?: (event: TrainEvent) => void;
 }
@@ -48,6 +53,19 @@ export function runGraph(definition: GraphDefinition, options: RunOptions): RunR
     lr,
     momentum: defaults.momentum,
   });
+  const output =
+    options.outDir === undefined
+      ? undefined
+      : createRunOutput(options.outDir, {
+          graph: definition.name,
+          params,
+          epochs,
+          batch,
+          lr,
+          seed,
+          backend: backend().name,
+          network: networkToJSON(network),
+        });
   const data = loadSourceData(source.dataset, { train: options.trainLimit, test: options.testLimit });
   const hasSyntheticPath = network.someEdge((_e, attrs) =>
     ['syntheticInput', 'unlock'].includes(attrs.interface.kind),
@@ -62,8 +80,11 @@ export function runGraph(definition: GraphDefinition, options: RunOptions): RunR
       prng: prng.stream('data'),
       clock: options.clock,
       lrSchedule: defaults.lrSchedule,
-      checkpointPath: options.checkpointPath,
-      onEvent: options.onEvent,
+      checkpointPath: options.checkpointPath ?? output?.checkpointPath,
+      onEvent: (event) => {
+        if (event.type === 'epoch') output?.epoch(event);
+        options.onEvent?.(event);
+      },
     },
     hasSyntheticPath,
   );

@@ -36,6 +36,7 @@ export interface EpochMetrics {
 
 export interface InterfaceEpochMetrics {
   edge: string;
+  kind: string;
   sg_loss: number;
   cosine?: number;
   /** How many regressions the epoch's means are over. */
@@ -44,12 +45,16 @@ export interface InterfaceEpochMetrics {
 
 /** Running per-edge means of the interface metrics steps report. */
 class InterfaceAverages {
-  private readonly sums = new Map<string, { loss: number; cosine: number; cosines: number; count: number }>();
+  private readonly sums = new Map<
+    string,
+    { edge: string; kind: string; loss: number; cosine: number; cosines: number; count: number }
+  >();
 
   add(metrics: StepReport['interfaces']): void {
-    for (const { edge, loss, cosine } of metrics ?? []) {
-      let sum = this.sums.get(edge);
-      if (!sum) this.sums.set(edge, (sum = { loss: 0, cosine: 0, cosines: 0, count: 0 }));
+    for (const { edge, kind, loss, cosine } of metrics ?? []) {
+      const key = `${edge}\u0000${kind}`;
+      let sum = this.sums.get(key);
+      if (!sum) this.sums.set(key, (sum = { edge, kind, loss: 0, cosine: 0, cosines: 0, count: 0 }));
       sum.loss += loss;
       sum.count++;
       if (cosine !== undefined) {
@@ -60,8 +65,9 @@ class InterfaceAverages {
   }
 
   means(): InterfaceEpochMetrics[] {
-    return [...this.sums].map(([edge, s]) => ({
-      edge,
+    return [...this.sums.values()].map((s) => ({
+      edge: s.edge,
+      kind: s.kind,
       sg_loss: s.loss / s.count,
       ...(s.cosines > 0 ? { cosine: s.cosine / s.cosines } : {}),
       count: s.count,

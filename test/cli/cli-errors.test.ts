@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
@@ -12,7 +15,16 @@ describe('dniflow CLI', () => {
   it('documents every train flag in --help', () => {
     const { code, stdout } = dniflow('train', '--help');
     expect(code).toBe(0);
-    for (const flag of ['--set', '--epochs', '--batch', '--lr', '--seed', '--json', '--train-limit', '--test-limit']) {
+    for (const flag of [
+      '--set',
+      '--epochs',
+      '--batch',
+      '--lr',
+      '--seed',
+      '--json',
+      '--train-limit',
+      '--test-limit',
+    ]) {
       expect(stdout).toContain(flag);
     }
   });
@@ -64,6 +76,51 @@ describe('dniflow CLI', () => {
     const { code, stderr } = dniflow('fly');
     expect(code).toBe(2);
     expect(stderr).toContain("unknown command 'fly'");
+  });
+
+  it('rejects an --out path that cannot be a directory', () => {
+    const { code, stderr } = dniflow('train', 'graphs/mnist-fcn.ts', '--out', '/etc/passwd/run');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--out /etc/passwd/run is not a writable directory');
+  });
+
+  it('writes run.json, metrics.jsonl and a checkpoint with --out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dniflow-out-'));
+    const { code } = dniflow(
+      'train',
+      'graphs/mnist-fcn.ts',
+      '--set',
+      'hidden=16',
+      '--set',
+      'method=dni',
+      '--set',
+      'sg=linear',
+      '--epochs',
+      '1',
+      '--train-limit',
+      '300',
+      '--test-limit',
+      '100',
+      '--json',
+      '--out',
+      dir,
+    );
+    expect(code).toBe(0);
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(run.graph).toBe('mnist-fcn');
+    expect(run.network.nodes.map((n: { key: string }) => n.key)).toContain('classifier');
+    const lines = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ type: 'epoch', epoch: 1 });
+    expect(lines[0].interfaces.map((i: { edge: string }) => i.edge).sort()).toEqual([
+      'layer1->layer2',
+      'layer2->layer3',
+      'layer3->classifier',
+    ]);
+    expect(existsSync(join(dir, 'checkpoint.ckpt'))).toBe(true);
   });
 
   it('prints the backend with info', () => {
