@@ -1,4 +1,4 @@
-import { backend } from '../tensor/backend-registry.ts';
+import { backendInfo } from '../tensor/backend-registry.ts';
 import { parseCommandArgs } from './args.ts';
 
 export function runInfo(argv: string[]): number {
@@ -12,16 +12,13 @@ export function runInfo(argv: string[]): number {
     );
     return 0;
   }
-  const active = backend();
-  const info: { name: string; threads: number; reason?: string } = {
-    name: active.name,
-    threads: active.threads,
-  };
+  const info = backendInfo();
   if (values.json) {
     process.stdout.write(`${JSON.stringify(info)}\n`);
-  } else {
-    process.stdout.write(`backend: ${info.name}\nblas threads: ${info.threads}\n`);
-    if (info.reason) process.stdout.write(`note: ${info.reason}\n`);
+    return 0;
   }
+  process.stdout.write(`backend: ${info.name}\nblas threads: ${info.threads}\n`);
+  if (info.blasCore) process.stdout.write(`openblas: ${info.blasCore} (${info.blasConfig ?? ''})\n`);
+  if (info.reason) process.stdout.write(`note: ${info.reason}\n`);
   return 0;
 }
