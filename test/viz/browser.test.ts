@@ -105,7 +105,19 @@ describe.skipIf(skipReason !== undefined)('in headless chromium', () => {
       ['branching', branchingNetwork],
       ['two-clusters', twoClusterNetwork],
     ] as const) {
-      const page = await svgScreenshot(name, build());
+      const network = build();
+      const page = await svgScreenshot(name, network);
+      // The GEXF export is well-formed XML with every node and edge.
+      const gexf = exportNetwork(network, validateNetwork(network), 'gexf');
+      const counts = await page.evaluate((text) => {
+        const xml = new DOMParser().parseFromString(text, 'application/xml');
+        return [
+          xml.getElementsByTagName('parsererror').length,
+          xml.getElementsByTagName('node').length,
+          xml.getElementsByTagName('edge').length,
+        ];
+      }, gexf);
+      expect(counts).toEqual([0, network.order, network.size]);
       const strokes = await page.evaluate(() =>
         Array.from(document.querySelectorAll('g.edges g.edge')).map((g) => ({
           kind: g.getAttribute('data-kind'),
