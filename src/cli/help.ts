@@ -7,6 +7,7 @@ Commands:
   train <graph.ts>   train a network defined in a graph file (see dniflow train --help)
   viz <graph.ts>     draw a network to .svg, .html, .gexf or .json (see dniflow viz --help)
   plot <run-dir>     plot a run's metrics, or a feed-forward table, to .svg or .html
+  table feedforward  run the paper's MNIST table (FCN/CNN x No Bprop/Bprop/DNI/cDNI) beside its numbers
   info               print the compute backend in use and its BLAS thread count
 
 Options:

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { MAIN_HELP } from './help.ts';
 import { runInfo } from './info.ts';
 import { runPlot } from './plot.ts';
+import { runTable } from './table.ts';
 import { runTrain } from './train.ts';
 import { EXIT_USAGE, UsageError } from './usage-error.ts';
 import { runViz } from './viz.ts';
@@ -32,6 +33,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runTrain(rest);
       case 'info':
         return runInfo(rest);
+      case 'table':
+        return await runTable(rest);
       case 'viz':
         return await runViz(rest);
       case 'plot':
