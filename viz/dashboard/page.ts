@@ -28,7 +28,7 @@ export function dashboardHtml(network: Network, plan: NetworkPlan, title?: strin
   header h1 { font-size: 16px; margin: 0; }
   #status { font-size: 13px; color: #555; }
   #status.finished { color: #0a7d38; font-weight: bold; }
-  #network svg { display: block; width: 100%; height: 46vh; background: #fff; border-bottom: 1px solid #ddd; cursor: grab; }
+  #network svg { display: block; width: 100%; height: auto; max-height: 58vh; background: #fff; border-bottom: 1px solid #ddd; cursor: grab; }
   #charts { display: flex; flex-wrap: wrap; gap: 12px; padding: 12px; }
   .chart { background: #fff; border: 1px solid #ddd; }
   .chart h2 { font-size: 13px; margin: 6px 10px 0; }
