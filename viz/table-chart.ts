@@ -14,7 +14,7 @@ export interface TableRow {
 }
 
 export interface FeedforwardTable {
-  budget: { epochs: number };
+  budget: { epochs: number; trainLimit?: number };
   rows: TableRow[];
 }
 
@@ -53,7 +53,14 @@ export function parseTable(json: unknown, source: string): FeedforwardTable {
       bad(`row ${i + 1} has a non-numeric "paper"`);
     return { ...r, layers: typeof r.layers === 'number' ? r.layers : 0 } as TableRow;
   });
-  return { budget: { epochs: Number(table.budget?.epochs ?? 0) }, rows };
+  const trainLimit = table.budget?.trainLimit;
+  return {
+    budget: {
+      epochs: Number(table.budget?.epochs ?? 0),
+      ...(typeof trainLimit === 'number' ? { trainLimit } : {}),
+    },
+    rows,
+  };
 }
 
 export function renderTableChart(table: FeedforwardTable): string {
@@ -70,7 +77,10 @@ export function renderTableChart(table: FeedforwardTable): string {
     reference: typeof r.paper === 'number' ? r.paper : undefined,
     label: `${r.model}, ${r.layers} layers, ${r.method}: ${r.test_error}%${typeof r.paper === 'number' ? ` (paper ${r.paper}%)` : ''}`,
   }));
-  const budget = table.budget.epochs ? ` after ${table.budget.epochs} epochs` : '';
+  const { epochs, trainLimit } = table.budget;
+  const budget =
+    (epochs ? ` after ${epochs} epoch${epochs === 1 ? '' : 's'}` : '') +
+    (trainLimit !== undefined ? ` on ${trainLimit} training examples` : '');
   const keyItems = [
     ...methods.map((m, i) =>
       el(
