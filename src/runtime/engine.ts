@@ -5,11 +5,18 @@ import type { Tensor } from '../tensor/tensor.ts';
 export interface ModuleReport {
   name: string;
   updates: number;
+  /** Asynchronous scheduler only: virtual time computing, locked awaiting a gradient, and activations queued. */
+  busy?: number;
+  locked?: number;
+  queued?: number;
 }
 
 /** Per-step numbers an engine reports: the loss, and per-interface synthetic-model metrics. */
 export interface StepReport {
+  /** Mean loss of the steps that completed during this call. */
   loss: number;
+  /** How many steps' losses `loss` averages (asynchronous schedules may complete 0 or several); default 1. */
+  completed?: number;
   /** The first module (or 'loss') that produced NaN or ±Infinity this step; nothing was updated from it. */
   nonFinite?: string;
   /** One entry per synthetic-model regression this step; `kind` is 'dni', 'cdni' or 'syntheticInput'. */
@@ -22,6 +29,8 @@ export interface StepReport {
  */
 export interface StepEngine {
   trainStep(step: number, inputs: Tensor, labels: LabelArray): StepReport;
+  /** Completes every step still in flight (asynchronous schedules); called before evaluation. */
+  flush?(): StepReport;
   /** Logits for a batch in evaluation mode; `path` picks the real or the fully synthetic forward path. */
   predict(inputs: Tensor, path?: 'real' | 'synthetic'): Tensor;
   /** Multiplies every optimiser's base learning rate by `factor` relative to its initial value. */

@@ -15,10 +15,11 @@ import type {
 } from '../operators/messages.ts';
 import type { Prng } from '../tensor/prng.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { AsyncSchedule, type AsyncScheduleOptions } from './async-schedule.ts';
 import type { ModuleReport, StepEngine, StepReport } from './engine.ts';
 import { type WiredInterface, wireInterface } from './interfaces.ts';
 import { ModuleCompute, NonFiniteOutput } from './module-compute.ts';
-import { moduleMachine } from './module-machine.ts';
+import { type ModuleEvent, moduleMachine } from './module-machine.ts';
 import { createOptimizer, type OptimizerChoice } from './optimizers.ts';
 import { captureState, restoreState } from './state.ts';
 
@@ -71,14 +72,23 @@ export class GraphEngine implements StepEngine {
   private readonly source: string;
   private readonly classes: number | undefined;
   private readonly receivedKinds = new Map<string, GradientKind[]>();
-  private stepLoss = Number.NaN;
+  private completedLosses: number[] = [];
+  private readonly async: AsyncSchedule | undefined;
+  private nextSourceTime = 0;
+  private inFlight = 0;
   private stepMetrics: InterfaceStepMetric[] = [];
   private failure: unknown = null;
   private tick = 0;
   /** Every message on every edge, for pictures, dashboards and tests. Subscribers must not mutate tensors. */
   readonly traffic = new Subject<EdgeTraffic>();
 
-  constructor(network: Network, plan: NetworkPlan, prng: Prng, optimizer: OptimizerChoice) {
+  constructor(
+    network: Network,
+    plan: NetworkPlan,
+    prng: Prng,
+    optimizer: OptimizerChoice,
+    options: { schedule?: AsyncScheduleOptions } = {},
+  ) {
     this.network = network;
     this.plan = plan;
     this.source = plan.order[0];
@@ -147,12 +157,92 @@ export class GraphEngine implements StepEngine {
       .filter((edge) => edge.wired.inputModel)
       .sort((a, b) => rank.get(b.target)! - rank.get(a.target)!);
     for (const [node, compute] of this.computes) this.actors.set(node, this.startActor(node, compute));
+    this.async = options.schedule ? new AsyncSchedule(this.actors, options.schedule) : undefined;
   }
 
   trainStep(step: number, inputs: Tensor, labels: LabelArray): StepReport {
-    this.stepLoss = Number.NaN;
+    return this.async
+      ? this.trainStepAsync(step, inputs, labels)
+      : this.trainStepLockstep(step, inputs, labels);
+  }
+
+  private trainStepLockstep(step: number, inputs: Tensor, labels: LabelArray): StepReport {
+    this.completedLosses = [];
     this.stepMetrics = [];
     this.failure = null;
+    this.emitStep(step, inputs, labels);
+    if (this.failure !== null) {
+      if (this.failure instanceof NonFiniteOutput)
+        return { loss: Number.NaN, nonFinite: this.failure.module };
+      throw this.failure;
+    }
+    this.checkAllReady(`lockstep step ${step}`);
+    return this.report();
+  }
+
+  /**
+   * Asynchronous: the step leaves the source at its own rate and the virtual clock runs until the
+   * next one is due (or until few enough steps are in flight); modules work on their own clocks,
+   * so this call may complete the losses of none, one or several steps.
+   */
+  private trainStepAsync(step: number, inputs: Tensor, labels: LabelArray): StepReport {
+    const schedule = this.async!;
+    this.completedLosses = [];
+    this.stepMetrics = [];
+    // The batcher reuses its buffers for the next batch; in flight, this step needs its own copy.
+    const ownInputs = inputs.clone();
+    const ownLabels = labels.slice() as LabelArray;
+    const at = Math.max(schedule.queue.now, this.nextSourceTime);
+    this.nextSourceTime = at + schedule.sourcePeriod;
+    this.inFlight++;
+    schedule.queue.schedule(at, () => this.emitStep(step, ownInputs, ownLabels));
+    schedule.queue.runWhile(
+      () =>
+        this.failure === null &&
+        (this.inFlight > schedule.maxInFlight || schedule.queue.peekTime() < this.nextSourceTime),
+    );
+    return this.asyncReport();
+  }
+
+  flush(): StepReport {
+    if (!this.async) return { loss: 0, completed: 0 };
+    this.completedLosses = [];
+    this.stepMetrics = [];
+    this.async.queue.runWhile(() => this.failure === null);
+    const report = this.asyncReport();
+    if (report.nonFinite === undefined) this.checkAllReady('the end of the asynchronous run');
+    return report;
+  }
+
+  private asyncReport(): StepReport {
+    if (this.failure !== null) {
+      if (this.failure instanceof NonFiniteOutput)
+        return { loss: Number.NaN, nonFinite: this.failure.module };
+      throw this.failure;
+    }
+    return this.report();
+  }
+
+  private report(): StepReport {
+    const losses = this.completedLosses;
+    const loss = losses.reduce((a, b) => a + b, 0) / Math.max(losses.length, 1);
+    if (losses.some((l) => !Number.isFinite(l))) return { loss: Number.NaN, nonFinite: 'loss' };
+    return {
+      loss,
+      completed: losses.length,
+      interfaces: this.stepMetrics.map(({ edge, kind, loss, cosine }) => ({ edge, kind, loss, cosine })),
+    };
+  }
+
+  private checkAllReady(when: string): void {
+    for (const [node, actor] of this.actors) {
+      if (!actor.getSnapshot().matches('ready')) {
+        throw new Error(`dniflow/runtime: ${when} ended with module '${node}' still waiting for a gradient`);
+      }
+    }
+  }
+
+  private emitStep(step: number, inputs: Tensor, labels: LabelArray): void {
     const context = { labels: labels as Uint8Array | Int32Array, classes: this.classes, input: inputs };
     const tick = this.tick++;
     // Synthetic inputs first: their receivers start at once, before any real activation (forward unlock).
@@ -164,24 +254,6 @@ export class GraphEngine implements StepEngine {
     for (const edge of this.outEdges(this.source)) {
       this.send(edge, { type: 'forward', message: { step, tick, activation: inputs, context } });
     }
-    if (this.failure !== null) {
-      if (this.failure instanceof NonFiniteOutput)
-        return { loss: Number.NaN, nonFinite: this.failure.module };
-      throw this.failure;
-    }
-    for (const [node, actor] of this.actors) {
-      const snapshot = actor.getSnapshot();
-      if (!snapshot.matches('ready')) {
-        throw new Error(
-          `dniflow/runtime: lockstep step ${step} ended with module '${node}' still waiting for a gradient`,
-        );
-      }
-    }
-    if (!Number.isFinite(this.stepLoss)) return { loss: this.stepLoss, nonFinite: 'loss' };
-    return {
-      loss: this.stepLoss,
-      interfaces: this.stepMetrics.map(({ edge, kind, loss, cosine }) => ({ edge, kind, loss, cosine })),
-    };
   }
 
   /** Interface metrics of the last step, with kinds (for the metrics stream). */
@@ -216,7 +288,11 @@ export class GraphEngine implements StepEngine {
   }
 
   modules(): ModuleReport[] {
-    return [...this.computes.values()].map((c) => ({ name: c.name, updates: c.updates }));
+    return [...this.computes.values()].map((c) => ({
+      name: c.name,
+      updates: c.updates,
+      ...(this.async ? this.async.times.get(c.name) : {}),
+    }));
   }
 
   state(): Record<string, Tensor> {
@@ -325,11 +401,12 @@ export class GraphEngine implements StepEngine {
       case 'receiver': {
         const target = this.network.getNodeAttributes(edge.target);
         if (target.kind === 'loss') this.runLoss(edge, routed.message);
-        else this.actors.get(edge.target)!.send({ type: 'FORWARD', message: routed.message });
+        else this.post(edge.target, { type: 'FORWARD', message: routed.message });
         return;
       }
       case 'sender':
-        this.actors.get(edge.source)?.send({ type: 'GRADIENT', message: routed.message });
+        if (this.actors.has(edge.source))
+          this.post(edge.source, { type: 'GRADIENT', message: routed.message });
         return;
       case 'metrics':
         this.stepMetrics.push({
@@ -345,7 +422,8 @@ export class GraphEngine implements StepEngine {
     const labels = message.context?.labels;
     if (!labels)
       throw new Error(`dniflow/runtime: loss '${edge.target}' got no labels at step ${message.step}`);
-    this.stepLoss = this.loss.forward(message.activation, labels);
+    this.completedLosses.push(this.loss.forward(message.activation, labels));
+    this.inFlight--;
     const gradient = this.loss.backward().clone();
     edge.subject.next({
       type: 'backward',
@@ -386,6 +464,12 @@ export class GraphEngine implements StepEngine {
     const context =
       spec.kind === 'dni' ? spec.context : spec.kind === 'unlock' ? spec.gradient.context : undefined;
     return context === 'label' ? 'cdni' : 'dni';
+  }
+
+  /** Lockstep: at once. Asynchronous: into the module's mailbox after the edge latency. */
+  private post(node: string, event: ModuleEvent): void {
+    if (this.async) this.async.post(node, event);
+    else this.actors.get(node)!.send(event);
   }
 
   private fail(error: unknown): void {

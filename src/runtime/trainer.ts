@@ -126,6 +126,7 @@ export function train(
     engine.scaleLearningRate(options.lrSchedule?.(epoch - 1) ?? 1);
     const started = options.clock.now();
     let lossSum = 0;
+    let lossCount = 0;
     const interfaces = new InterfaceAverages();
     for (const batch of shuffledBatches(data.train, options.batch, shuffle)) {
       const report = engine.trainStep(
@@ -135,15 +136,25 @@ export function train(
       );
       if (report.nonFinite !== undefined)
         throw new DivergenceError(report.nonFinite, step, options.checkpointPath);
-      lossSum += report.loss;
+      const completed = report.completed ?? 1;
+      if (completed > 0) lossSum += report.loss * completed;
+      lossCount += completed;
       interfaces.add(report.interfaces);
       step++;
       options.onEvent?.({ type: 'batch', epoch, batch: batch.index + 1, batches, loss: report.loss });
     }
+    const rest = engine.flush?.();
+    if (rest) {
+      if (rest.nonFinite !== undefined)
+        throw new DivergenceError(rest.nonFinite, step, options.checkpointPath);
+      if ((rest.completed ?? 0) > 0) lossSum += rest.loss * rest.completed!;
+      lossCount += rest.completed ?? 0;
+      interfaces.add(rest.interfaces);
+    }
     const evalOptions = { inputShape: options.inputShape, batch: options.evalBatch ?? 1000 };
     const metrics: EpochMetrics = {
       epoch,
-      train_loss: lossSum / batches,
+      train_loss: lossSum / Math.max(lossCount, 1),
       test_error: testError(engine, data.test, evalOptions),
       seconds: options.clock.now() - started,
       modules: engine.modules(),
