@@ -31,6 +31,10 @@ Options:
   --test-limit N     evaluate on only the first N test examples
   --out DIR          write DIR/run.json, DIR/metrics.jsonl (one JSON object per epoch) and
                      DIR/checkpoint.ckpt (the last good state), for plots and resuming
+  --scheduler S      lockstep (default: deterministic, one step at a time) or async (every module
+                     on its own virtual clock; per-module busy/locked/queued time is reported)
+  --dashboard        serve a live page on 127.0.0.1 while training (network, messages, curves)
+  --port P           the dashboard's port (default 8737; 0 picks a free one)
   --json             print one JSON object per line instead of text (no progress bar)
   -h, --help         show this help
 

@@ -1,5 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { runGraph } from '../runtime/run.ts';
+import { type Dashboard, DashboardPortInUseError, startDashboard } from '../../viz/dashboard/server.ts';
+import { type GraphDefinition, resolveParams } from '../graph/define.ts';
+import { validateNetwork } from '../graph/validate.ts';
+import type { GraphEngine } from '../runtime/graph-engine.ts';
+import { type RunResult, runGraph, runGraphInterleaved } from '../runtime/run.ts';
 import type { TrainEvent } from '../runtime/trainer.ts';
 import {
   keyValuePairs,
@@ -26,6 +30,9 @@ export async function runTrain(argv: string[]): Promise<number> {
     'train-limit': { type: 'string' },
     'test-limit': { type: 'string' },
     out: { type: 'string' },
+    scheduler: { type: 'string' },
+    dashboard: { type: 'boolean' },
+    port: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -45,7 +52,11 @@ export async function runTrain(argv: string[]): Promise<number> {
     trainLimit: positiveInteger('--train-limit', values['train-limit']),
     testLimit: positiveInteger('--test-limit', values['test-limit']),
     outDir: writableDirectory('--out', values.out),
+    scheduler: schedulerFlag(values.scheduler),
   };
+  const port = nonNegativeInteger('--port', values.port) ?? 8737;
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  if (values.port !== undefined && !values.dashboard) throw new UsageError('--port needs --dashboard');
   const definition = await loadGraphFile(positionals[0]);
   const json = values.json === true;
   const bar = progressBar(process.stderr, !json);
@@ -68,16 +79,34 @@ export async function runTrain(argv: string[]): Promise<number> {
       );
     }
   };
-  let result: ReturnType<typeof runGraph>;
+  let result: RunResult;
+  let dashboard: Dashboard | undefined;
   try {
-    result = runGraph(definition, { ...options, clock: wallClock, onEvent });
+    if (values.dashboard) {
+      dashboard = await openDashboard(definition, options.set, port);
+      process.stderr.write(`dashboard: ${dashboard.url}\n`);
+      result = await runGraphInterleaved(definition, {
+        ...options,
+        clock: wallClock,
+        onEvent: (event) => {
+          dashboard!.publish(event);
+          onEvent(event);
+        },
+        onReady: ({ engine }) => publishMessages(engine, dashboard!),
+      });
+    } else {
+      result = runGraph(definition, { ...options, clock: wallClock, onEvent });
+    }
   } catch (error) {
     bar.clear();
+    if (error instanceof DashboardPortInUseError)
+      throw new UsageError(error.message.replace(/^dniflow\/viz: /, ''));
     const message = (error as Error).message;
     // A bad --set key or value is a usage mistake, like a bad flag.
     if (message.includes('--set')) throw new UsageError(message.replace(/^dniflow\/graph: /, ''));
     throw error;
   }
+  await dashboard?.close();
   const last = result.history.at(-1);
   if (json) {
     const { history: _history, ...summary } = result;
@@ -88,4 +117,29 @@ export async function runTrain(argv: string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+function schedulerFlag(raw: string | undefined): 'lockstep' | 'async' | undefined {
+  if (raw === undefined || raw === 'lockstep' || raw === 'async') return raw;
+  throw new UsageError(`--scheduler must be lockstep or async, got '${raw}'`);
+}
+
+async function openDashboard(definition: GraphDefinition, set: Record<string, string>, port: number) {
+  const network = definition.build(resolveParams(definition, set));
+  return startDashboard({ port, network, plan: validateNetwork(network), title: definition.name });
+}
+
+/** Streams what crosses each interface to the page; every 4th step, so the page keeps up. */
+function publishMessages(engine: GraphEngine, dashboard: Dashboard): void {
+  engine.traffic.subscribe((t) => {
+    if (t.stage === 'delivered' && t.step % 4 === 0) {
+      dashboard.publish({
+        type: 'message',
+        edge: t.edge,
+        direction: t.direction,
+        kind: t.kind,
+        step: t.step,
+      });
+    }
+  });
 }

@@ -23,12 +23,23 @@ export interface TrainingDefaults {
   lrSchedule?: (epoch: number) => number;
 }
 
+/** Virtual-time settings for the asynchronous scheduler (module compute costs, edge latency). */
+export interface ScheduleSpec {
+  costs?: Record<string, { forward: number; backward: number }>;
+  defaultCost?: { forward: number; backward: number };
+  latency?: number;
+  sourcePeriod?: number;
+  maxInFlight?: number;
+}
+
 export interface GraphDefinition<P extends ParamValues = ParamValues> {
   name: string;
   description: string;
   params: Record<string, ParamSpec>;
   training: TrainingDefaults | ((params: P) => TrainingDefaults);
   build(params: P): Network;
+  /** Used when training with `--scheduler async`. */
+  schedule?: ScheduleSpec;
 }
 
 export function defineGraph<P extends ParamValues>(definition: GraphDefinition<P>): GraphDefinition<P> {

@@ -118,6 +118,38 @@ export function train(
   options: TrainerOptions,
   hasSyntheticPath = false,
 ): EpochMetrics[] {
+  const steps = trainSteps(engine, data, options, hasSyntheticPath);
+  let next = steps.next();
+  while (!next.done) next = steps.next();
+  return next.value;
+}
+
+/**
+ * The same, giving the event loop a turn after every batch (a live dashboard serves its page and
+ * streams events while training runs).
+ */
+export async function trainInterleaved(
+  engine: StepEngine,
+  data: { train: Dataset; test: Dataset },
+  options: TrainerOptions,
+  hasSyntheticPath = false,
+): Promise<EpochMetrics[]> {
+  const steps = trainSteps(engine, data, options, hasSyntheticPath);
+  let next = steps.next();
+  while (!next.done) {
+    await new Promise((resolve) => setImmediate(resolve));
+    next = steps.next();
+  }
+  return next.value;
+}
+
+/** Training as a generator that pauses after each batch; `train` and `trainInterleaved` drive it. */
+function* trainSteps(
+  engine: StepEngine,
+  data: { train: Dataset; test: Dataset },
+  options: TrainerOptions,
+  hasSyntheticPath: boolean,
+): Generator<void, EpochMetrics[]> {
   const history: EpochMetrics[] = [];
   const batches = Math.ceil(data.train.count / options.batch);
   const shuffle = options.prng.stream('shuffle');
@@ -142,6 +174,7 @@ export function train(
       interfaces.add(report.interfaces);
       step++;
       options.onEvent?.({ type: 'batch', epoch, batch: batch.index + 1, batches, loss: report.loss });
+      yield;
     }
     const rest = engine.flush?.();
     if (rest) {

@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +123,31 @@ describe('dniflow CLI', () => {
       'layer3->classifier',
     ]);
     expect(existsSync(join(dir, 'checkpoint.ckpt'))).toBe(true);
+  });
+
+  it('rejects an unknown --scheduler and --port without --dashboard', () => {
+    const bad = dniflow('train', 'graphs/mnist-fcn.ts', '--scheduler', 'fast');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--scheduler must be lockstep or async, got 'fast'");
+    expect(dniflow('train', 'graphs/mnist-fcn.ts', '--port', '9000').stderr).toContain(
+      '--port needs --dashboard',
+    );
+  });
+
+  it('rejects a dashboard port already in use with exit code 2', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const result = spawnSync(
+      process.execPath,
+      [BIN, 'train', 'graphs/mnist-fcn.ts', '--dashboard', '--port', String(port)],
+      {
+        encoding: 'utf8',
+      },
+    );
+    server.close();
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
   });
 
   it('prints the backend with info', () => {
