@@ -1,4 +1,5 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './usage-error.ts';
 
@@ -65,7 +66,7 @@ export function keyValuePairs(flag: string, raws: string[] | undefined): Record<
 export function writableDirectory(flag: string, raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   try {
-    mkdirSync(raw, { recursive: true });
+    makeDirectories(raw);
     accessSync(raw, constants.W_OK);
   } catch (error) {
     throw new UsageError(
@@ -73,4 +74,15 @@ export function writableDirectory(flag: string, raw: string | undefined): string
     );
   }
   return raw;
+}
+
+/** mkdir -p, one level at a time: Node's recursive mkdir can spin forever under /proc. Throws on failure. */
+export function makeDirectories(path: string): void {
+  const missing: string[] = [];
+  let existing = resolve(path);
+  while (!existsSync(existing)) {
+    missing.unshift(existing);
+    existing = dirname(existing);
+  }
+  for (const dir of missing) mkdirSync(dir);
 }
