@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Everything a fresh clone needs: system packages (OpenBLAS for the native backend, chromium for the
-# viz browser tests), then a clean `npm ci` (which also builds the native addon, or says in one line
-# why the TS backend is used).
+# Everything a fresh clone needs: system packages (OpenBLAS for the native backend, Chromium for the
+# browser tests), then the npm packages from the lock file (which also builds the native addon, or
+# says in one line why the TypeScript backend is used).
+#
+# `npm install` rather than `npm ci`: npm ci insists that the lock file list every platform binary
+# of @biomejs/biome, and the registry reachable here does not serve the non-Linux ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-native.sh
 bash scripts/setup-chromium.sh
-npm ci --no-audit --no-fund
+npm install --no-audit --no-fund
