@@ -26,9 +26,73 @@ function checkSyntheticModel(network: Network, edge: string, model: SyntheticMod
       model.hidden.every((h) => Number.isInteger(h) && h > 0)
     )
       return;
-    if ('convLayers' in model && Number.isInteger(model.convLayers) && model.convLayers > 0) return;
+    if ('convLayers' in model && Number.isInteger(model.convLayers) && model.convLayers > 0) {
+      const { channels, kernel } = model;
+      if (channels !== undefined && !(Number.isInteger(channels) && channels > 0))
+        fail(
+          network,
+          `edge ${edge} has a conv synthetic model with ${channels} channels; use a positive integer`,
+        );
+      // "Same" padding (k − 1)/2 keeps the activation's height and width only for an odd kernel.
+      if (kernel !== undefined && !(Number.isInteger(kernel) && kernel > 0 && kernel % 2 === 1))
+        fail(network, `edge ${edge} has a conv synthetic model with kernel ${kernel}; it must be odd`);
+      return;
+    }
   }
   fail(network, `edge ${edge} has an unknown synthetic model ${JSON.stringify(model)}`);
+}
+
+const isConvModel = (model: SyntheticModelSpec): boolean =>
+  model === 'conv' || (typeof model === 'object' && 'convLayers' in model);
+
+/**
+ * A conv synthetic model ("same"-shaped, paper §3.1) maps [C, H, W] to [C', H, W]: a synthetic
+ * gradient model needs a conv activation, a synthetic-input model also a network input of the same H × W.
+ */
+function checkConvModels(network: Network, shapes: Map<string, Shape>, input: Shape): void {
+  network.forEachEdge((edge, attrs, source) => {
+    const iface = attrs.interface;
+    const activation = shapes.get(source)!;
+    const gradient = iface.kind === 'dni' ? iface : iface.kind === 'unlock' ? iface.gradient : undefined;
+    const synthetic =
+      iface.kind === 'syntheticInput' ? iface : iface.kind === 'unlock' ? iface.input : undefined;
+    if (gradient && isConvModel(gradient.model) && activation.length !== 3) {
+      fail(
+        network,
+        `edge ${edgeLabel(network, edge)} has a conv synthetic-gradient model on a flat activation [${activation.join(', ')}]; use 'linear' or an MLP`,
+      );
+    }
+    if (
+      synthetic &&
+      isConvModel(synthetic.model) &&
+      (activation.length !== 3 || input.length !== 3 || activation.slice(1).join() !== input.slice(1).join())
+    ) {
+      fail(
+        network,
+        `edge ${edgeLabel(network, edge)} has a conv synthetic-input model, which needs the input [${input.join(', ')}] and the activation [${activation.join(', ')}] to be [C, H, W] of the same height and width`,
+      );
+    }
+  });
+}
+
+/**
+ * Sparse updates (paper §3.1): a module that skips a step neither updates nor backpropagates. If its
+ * input edge passes the receiver's own gradient back (backprop, or a synthetic input, which leaves
+ * the backward pass locked), the sending module waits for a gradient that never comes.
+ */
+function checkSparseUpdates(network: Network): void {
+  network.forEachNode((node, spec) => {
+    if (spec.kind !== 'module' || spec.pUpdate === undefined || spec.pUpdate >= 1) return;
+    network.forEachInEdge(node, (edge, attrs, source) => {
+      const kind = attrs.interface.kind;
+      if (network.getNodeAttribute(source, 'kind') !== 'module') return;
+      if (kind !== 'backprop' && kind !== 'syntheticInput') return;
+      fail(
+        network,
+        `module '${node}' has pUpdate ${spec.pUpdate}, but its input edge ${edgeLabel(network, edge)} is locked (${kind}): on a step '${node}' skips it sends no gradient back and '${source}' would wait forever; put dni() or stopGradient() on the edge, or drop pUpdate`,
+      );
+    });
+  });
 }
 
 function checkInterface(network: Network, edge: string, iface: InterfaceSpec): void {
@@ -135,6 +199,8 @@ export function validateNetwork(network: Network): NetworkPlan {
     }
   });
 
+  checkSparseUpdates(network);
+
   const labelSource = sources.find((s) => {
     const spec = network.getNodeAttributes(s);
     return spec.kind === 'source' && spec.classes !== undefined;
@@ -162,6 +228,9 @@ export function validateNetwork(network: Network): NetworkPlan {
     const input = inputShapeOf(network, node, outputShapes);
     outputShapes.set(node, outputShape(network, node, spec, input, classes));
   }
+  // The network input x that synthetic inputs read is the first source's (as the runtime feeds it).
+  const firstSource = order.find((node) => network.getNodeAttribute(node, 'kind') === 'source')!;
+  checkConvModels(network, outputShapes, outputShapes.get(firstSource)!);
   // A delayed edge carries last tick's activation; its shape must still match the receiver.
   network.forEachEdge((edge, attrs, source, target) => {
     if (attrs.delay === 0) return;

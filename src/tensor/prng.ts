@@ -31,7 +31,8 @@ export class Prng {
   readonly name: string;
 
   constructor(seed: number, name = 'root') {
-    if (!Number.isFinite(seed)) throw new Error(`dniflow/tensor: PRNG seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed))
+      throw new Error(`dniflow/tensor: PRNG seed must be a finite number, got ${seed}`);
     this.seed = seed;
     this.name = name;
     const mix = splitmix32(hashString(name, seed >>> 0));

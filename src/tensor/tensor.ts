@@ -55,7 +55,10 @@ export class Tensor {
   /** Rows [start, end) of the leading dimension, as a zero-copy view. */
   rows(start: number, end: number): Tensor {
     const rowSize = this.shape.length === 0 ? 1 : this.size / this.shape[0];
-    return new Tensor(this.data.subarray(start * rowSize, end * rowSize), [end - start, ...this.shape.slice(1)]);
+    return new Tensor(this.data.subarray(start * rowSize, end * rowSize), [
+      end - start,
+      ...this.shape.slice(1),
+    ]);
   }
 
   fill(value: number): this {
