@@ -19,7 +19,7 @@ test error beside the paper's. Writes the table as JSON to FILE (default table-f
 Options:
   --epochs N         epochs per cell (default 1)
   --train-limit N    train each cell on the first N training examples (default: all 60000)
-  --sg linear|mlp    synthetic-gradient model for DNI/cDNI cells (default mlp: 2x1024, BN, ReLU)
+  --sg linear|mlp    synthetic-gradient model for DNI/cDNI cells (default linear; mlp: 2x1024, BN, ReLU)
   --only FCN|CNN     run only one family
   --out FILE         where to write the JSON table
   --json             print one JSON object per cell instead of the text table
@@ -55,7 +55,7 @@ export async function runTable(argv: string[]): Promise<number> {
   }
   const epochs = positiveInteger('--epochs', values.epochs) ?? 1;
   const trainLimit = positiveInteger('--train-limit', values['train-limit']);
-  const sg = values.sg ?? 'mlp';
+  const sg = values.sg ?? 'linear';
   if (sg !== 'linear' && sg !== 'mlp') throw new UsageError(`--sg must be linear or mlp, got '${sg}'`);
   if (values.only !== undefined && values.only !== 'FCN' && values.only !== 'CNN') {
     throw new UsageError(`--only must be FCN or CNN, got '${values.only}'`);
