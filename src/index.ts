@@ -42,5 +42,13 @@ export {
 } from './graph/network.ts';
 export { networkFromJSON, networkToJSON } from './graph/serialize.ts';
 export { type NetworkPlan, validateNetwork } from './graph/validate.ts';
+export {
+  DivergenceError,
+  GraphEngine,
+  ManualClock,
+  readCheckpoint,
+  runGraph,
+  runGraphInterleaved,
+} from './runtime/index.ts';
 export type { EpochMetrics, TrainEvent } from './runtime/trainer.ts';
 export type { Shape } from './tensor/tensor.ts';

@@ -1,0 +1,20 @@
+/** dniflow/runtime: engines, schedulers, the trainer and checkpoints (named re-exports only). */
+export type { AsyncScheduleOptions, ModuleTimes } from './async-schedule.ts';
+export { BackpropEngine } from './backprop-engine.ts';
+export { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
+export { type Clock, ManualClock } from './clock.ts';
+export { loadSourceData, type TrainTestData } from './datasets.ts';
+export type { ModuleReport, StepEngine, StepReport } from './engine.ts';
+export { type EdgeTraffic, GraphEngine, type InterfaceStepMetric } from './graph-engine.ts';
+export { type ModuleContext, type ModuleEvent, moduleMachine } from './module-machine.ts';
+export { prepareRun, type RunOptions, type RunResult, runGraph, runGraphInterleaved } from './run.ts';
+export {
+  DivergenceError,
+  type EpochMetrics,
+  type InterfaceEpochMetrics,
+  type TrainEvent,
+  type TrainerOptions,
+  testError,
+  train,
+  trainInterleaved,
+} from './trainer.ts';
