@@ -23,6 +23,8 @@ export class ModuleCompute {
   private readonly coin: Prng | undefined;
   readonly pUpdate: number;
   private gradientSum: Tensor | null = null;
+  /** Whether gradientSum is this module's own copy (false: it is the first message's tensor). */
+  private ownsGradientSum = false;
   updates = 0;
 
   constructor(name: string, layers: Sequential, optimizer: Optimizer, pUpdate: number, coin?: Prng) {
@@ -41,10 +43,20 @@ export class ModuleCompute {
     return output.clone();
   }
 
+  /**
+   * Adds a received gradient into the step's sum. The first one is kept by reference (messages own
+   * their tensors and nobody writes to them), and copied only if a second one must be added to it:
+   * a module with one gradient edge, the usual case, copies nothing.
+   */
   accumulate(gradient: Tensor): void {
     if (this.gradientSum === null) {
-      this.gradientSum = gradient.clone();
+      this.gradientSum = gradient;
+      this.ownsGradientSum = false;
       return;
+    }
+    if (!this.ownsGradientSum) {
+      this.gradientSum = this.gradientSum.clone();
+      this.ownsGradientSum = true;
     }
     const sum = this.gradientSum.data;
     const add = gradient.data;

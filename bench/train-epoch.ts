@@ -1,0 +1,268 @@
+/**
+ * Training-epoch benchmark: one epoch of graphs/mnist-fcn.ts (FCN-3, 3 × [Linear → BN → ReLU] of 256,
+ * softmax classifier; Adam lr 1e-3, batch 128, 60k examples) on our engine against the PyTorch
+ * reference bench/peers/fcn_torch.py, measured in the same run.
+ *
+ *   node --import tsx bench/train-epoch.ts [--runs N] [--mode bprop|dni|both] [--peer-runs N]
+ *        [--blas-threads N] [--peer-threads 1,2] [--probe-batches B] [--no-peer] [--json]
+ *
+ * What is timed, on both sides: the epoch as the trainer reports it — shuffled batch gathering, every
+ * training step, and one evaluation of the 10k test set (batch 1000). Data loading and network
+ * construction are not timed. The train-only part is reported too.
+ *
+ * Each of our epochs runs in its own child process (`--child`), so that its peak RSS
+ * (process.resourceUsage().maxRSS) is that of one epoch with the data loaded, and runs do not warm
+ * each other up. We quote medians over runs; every run uses a different seed (1, 2, ...), as does the
+ * peer. DNIFLOW_BACKEND=ts|native picks our backend (the children inherit it); our BLAS threads are
+ * --blas-threads, else DNIFLOW_BLAS_THREADS, else 1 (the peer's 1-thread runs are its fastest on this
+ * shared 2-core machine, and 2 OpenBLAS threads were ~2.5× slower than 1 under load).
+ *
+ * The peer runs with Debian's /usr/bin/python3 (scripts/setup-bench.sh installs python3-torch). Its
+ * thread count is picked per mode by a short probe (`--probe-batches` steps at each of
+ * `--peer-threads`), then the full runs use the fastest. Wall time and process CPU time (all threads
+ * summed) are both reported: on a shared, loaded machine CPU time is the steadier of the two.
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import mnistFcn from '../graphs/mnist-fcn.ts';
+import { loadSourceData } from '../src/runtime/datasets.ts';
+import { runGraph } from '../src/runtime/run.ts';
+import { backend } from '../src/tensor/backend-registry.ts';
+
+type Mode = 'bprop' | 'dni';
+
+/** One epoch, ours or the peer's, as the child processes print it. */
+interface EpochRun {
+  mode: Mode;
+  seconds_per_epoch: number;
+  train_seconds: number;
+  eval_seconds: number;
+  cpu_seconds: number;
+  test_error: number;
+  train_loss: number;
+  max_rss_mib: number;
+  threads: number;
+  batches?: number;
+}
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+};
+const positiveInt = (name: string, fallback: number): number => {
+  const value = Number(option(name) ?? fallback);
+  if (!(Number.isInteger(value) && value > 0))
+    throw new Error(`bench/train-epoch: ${name} must be a positive integer`);
+  return value;
+};
+
+if (args.includes('--child')) {
+  childEpoch(option('--mode') as Mode, positiveInt('--seed', 1));
+} else {
+  main();
+}
+
+/** Runs one epoch in this process and prints it as JSON (the `--child` side). */
+function childEpoch(mode: Mode, seed: number): void {
+  if (mode !== 'bprop' && mode !== 'dni') throw new Error(`bench/train-epoch: unknown mode '${mode}'`);
+  // Loaded (and cached by loadMnist) before the clock starts; runGraph's own load hits the cache.
+  loadSourceData('mnist');
+  const active = backend();
+  // The trainer reads the clock at the start and at the end of the epoch (after its test evaluation):
+  // take CPU time at the same points.
+  const wallMarks: number[] = [];
+  const cpuMarks: number[] = [];
+  const clock = {
+    now: () => {
+      const usage = process.cpuUsage();
+      cpuMarks.push((usage.user + usage.system) / 1e6);
+      wallMarks.push(performance.now() / 1000);
+      return wallMarks[wallMarks.length - 1];
+    },
+  };
+  let lastBatchAt = Number.NaN;
+  const result = runGraph(mnistFcn, {
+    set: { method: mode },
+    epochs: 1,
+    seed,
+    clock,
+    onEvent: (event) => {
+      if (event.type === 'batch') lastBatchAt = performance.now() / 1000;
+    },
+  });
+  const [epoch] = result.history;
+  if (wallMarks.length !== 2 || Number.isNaN(lastBatchAt))
+    throw new Error(
+      `bench/train-epoch: expected one epoch with batches, the clock was read ${wallMarks.length} times`,
+    );
+  const evalSeconds = wallMarks[1] - lastBatchAt;
+  const run: EpochRun = {
+    mode,
+    seconds_per_epoch: epoch.seconds,
+    train_seconds: epoch.seconds - evalSeconds,
+    eval_seconds: evalSeconds,
+    cpu_seconds: cpuMarks[1] - cpuMarks[0],
+    test_error: epoch.test_error,
+    train_loss: epoch.train_loss,
+    max_rss_mib: process.resourceUsage().maxRSS / 1024,
+    threads: active.threads,
+  };
+  console.log(JSON.stringify({ ...run, backend: active.name }));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function parseLines(stdout: string): EpochRun[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as EpochRun);
+}
+
+function runOurs(mode: Mode, seed: number, blasThreads: string): EpochRun & { backend: string } {
+  const self = fileURLToPath(import.meta.url);
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', self, '--child', '--mode', mode, '--seed', String(seed)],
+    { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, DNIFLOW_BLAS_THREADS: blasThreads } },
+  );
+  if (result.status !== 0)
+    throw new Error(`bench/train-epoch: our ${mode} epoch failed:\n${result.stderr.trim()}`);
+  return parseLines(result.stdout)[0] as EpochRun & { backend: string };
+}
+
+const peerScript = fileURLToPath(new URL('./peers/fcn_torch.py', import.meta.url));
+const PYTHON = '/usr/bin/python3';
+
+function runPeer(mode: Mode, threads: number, runs: number, maxBatches?: number): EpochRun[] | string {
+  const extra = maxBatches === undefined ? [] : ['--max-batches', String(maxBatches)];
+  const result = spawnSync(
+    PYTHON,
+    [peerScript, '--mode', mode, '--threads', String(threads), '--runs', String(runs), ...extra],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  if (result.error) return `${PYTHON} could not be started: ${result.error.message}`;
+  if (result.status !== 0) return `PyTorch peer failed: ${result.stderr.trim().split('\n').pop()}`;
+  return parseLines(result.stdout);
+}
+
+interface ModeResult {
+  mode: Mode;
+  ours: EpochRun[];
+  peer: EpochRun[] | string;
+  peerThreads?: number;
+  probes: { threads: number; secondsPerBatch: number | null }[];
+}
+
+function main(): void {
+  const runs = positiveInt('--runs', 3);
+  const peerRuns = positiveInt('--peer-runs', runs);
+  const probeBatches = positiveInt('--probe-batches', 20);
+  const modeArg = option('--mode') ?? 'both';
+  if (!['bprop', 'dni', 'both'].includes(modeArg))
+    throw new Error(`bench/train-epoch: --mode must be bprop, dni or both, got '${modeArg}'`);
+  const modes: Mode[] = modeArg === 'both' ? ['bprop', 'dni'] : [modeArg as Mode];
+  const peerThreads = (option('--peer-threads') ?? '1,2').split(',').map(Number);
+  const withPeer = !args.includes('--no-peer');
+  const blasThreads = String(positiveInt('--blas-threads', Number(process.env.DNIFLOW_BLAS_THREADS || 1)));
+  const loadBefore = os.loadavg();
+  const results: ModeResult[] = [];
+  for (const mode of modes) {
+    const ours: EpochRun[] = [];
+    for (let run = 0; run < runs; run++) ours.push(runOurs(mode, run + 1, blasThreads));
+    const result: ModeResult = { mode, ours, peer: 'skipped (--no-peer)', probes: [] };
+    if (withPeer) {
+      // A short probe per thread count; the full runs use the fastest (2 threads can be far slower here).
+      for (const threads of peerThreads) {
+        const probe = runPeer(mode, threads, 1, probeBatches);
+        result.probes.push({
+          threads,
+          secondsPerBatch: typeof probe === 'string' ? null : probe[0].train_seconds / probe[0].batches!,
+        });
+      }
+      const usable = result.probes.filter((p) => p.secondsPerBatch !== null);
+      if (usable.length === 0) {
+        result.peer = runPeer(mode, peerThreads[0], 1, 1) as string;
+      } else {
+        const best = usable.reduce((a, b) => (b.secondsPerBatch! < a.secondsPerBatch! ? b : a));
+        result.peerThreads = best.threads;
+        result.peer = runPeer(mode, best.threads, peerRuns);
+      }
+    }
+    results.push(result);
+  }
+  const loadAfter = os.loadavg();
+  const active = backend();
+  const meta = {
+    date: new Date().toISOString(),
+    command: `node --import tsx bench/train-epoch.ts ${args.join(' ')}`.trim(),
+    backend: results[0]?.ours[0]
+      ? (results[0].ours[0] as EpochRun & { backend: string }).backend
+      : active.name,
+    blasThreads: results[0]?.ours[0]?.threads ?? active.threads,
+    node: process.version,
+    torch: torchVersion(),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    runs,
+    peerRuns,
+    loadavg: { before: loadBefore.map((l) => +l.toFixed(2)), after: loadAfter.map((l) => +l.toFixed(2)) },
+  };
+  if (args.includes('--json')) {
+    console.log(JSON.stringify({ ...meta, results }, null, 2));
+    return;
+  }
+  printTable(meta, results);
+}
+
+function torchVersion(): string {
+  const result = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  return result.status === 0 ? result.stdout.trim() : 'unavailable';
+}
+
+function printTable(
+  meta: Record<string, unknown> & { loadavg: { before: number[]; after: number[] } },
+  results: ModeResult[],
+): void {
+  const f = (value: number | null | undefined, digits = 2) =>
+    value === null || value === undefined ? 'n/a' : value.toFixed(digits);
+  console.log(
+    `train-epoch: mnist-fcn (FCN-3, hidden 256, batch 128, Adam 1e-3), backend '${meta.backend}' (${meta.blasThreads} BLAS threads), node ${meta.node}, torch ${meta.torch}; ${meta.cpu}, ${meta.cores} cores`,
+  );
+  console.log(
+    `${meta.date}; medians of ${meta.runs} epochs (ours) and ${meta.peerRuns} (PyTorch); one epoch = 60k training examples + 10k test evaluation, data loading excluded`,
+  );
+  console.log(`load average before ${meta.loadavg.before.join(' ')}, after ${meta.loadavg.after.join(' ')}`);
+  console.log('');
+  console.log(
+    '| mode | ours s/epoch | PyTorch s/epoch (threads) | ours/PyTorch | ours CPU s | PyTorch CPU s | CPU ratio | ours train-only s | PyTorch train-only s | test error ours / PyTorch % | peak RSS ours / PyTorch MiB |',
+  );
+  console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const r of results) {
+    const m = (runs: EpochRun[], key: keyof EpochRun) => median(runs.map((x) => x[key] as number));
+    const peer = typeof r.peer === 'string' ? null : r.peer;
+    const ours = { wall: m(r.ours, 'seconds_per_epoch'), cpu: m(r.ours, 'cpu_seconds') };
+    const theirs = peer && { wall: m(peer, 'seconds_per_epoch'), cpu: m(peer, 'cpu_seconds') };
+    console.log(
+      `| ${r.mode} | ${f(ours.wall)} | ${theirs ? `${f(theirs.wall)} (${r.peerThreads})` : 'n/a'} | ${theirs ? f(ours.wall / theirs.wall) : 'n/a'} | ${f(ours.cpu)} | ${f(theirs?.cpu)} | ${theirs ? f(ours.cpu / theirs.cpu) : 'n/a'} | ${f(m(r.ours, 'train_seconds'))} | ${peer ? f(m(peer, 'train_seconds')) : 'n/a'} | ${f(m(r.ours, 'test_error'))} / ${peer ? f(m(peer, 'test_error')) : 'n/a'} | ${f(Math.max(...r.ours.map((x) => x.max_rss_mib)), 0)} / ${peer ? f(Math.max(...peer.map((x) => x.max_rss_mib)), 0) : 'n/a'} |`,
+    );
+  }
+  console.log('');
+  for (const r of results) {
+    console.log(
+      `${r.mode}: ours per run (s): ${r.ours.map((x) => f(x.seconds_per_epoch)).join(', ')}; PyTorch per run: ${typeof r.peer === 'string' ? r.peer : r.peer.map((x) => f(x.seconds_per_epoch)).join(', ')}`,
+    );
+    if (r.probes.length > 0) {
+      console.log(
+        `${r.mode}: PyTorch thread probe (s/batch): ${r.probes.map((p) => `${p.threads} thread${p.threads > 1 ? 's' : ''} ${p.secondsPerBatch === null ? 'failed' : p.secondsPerBatch.toFixed(4)}`).join(', ')}`,
+      );
+    }
+  }
+}
