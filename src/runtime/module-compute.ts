@@ -78,8 +78,13 @@ export class ModuleCompute {
     return inputGradient;
   }
 
+  /**
+   * Drops the step's gradient (sparse updates, paper §3.1). The actor decides to skip when the last
+   * gradient arrives and does not accumulate that one, so a module with a single gradient-bearing
+   * output edge has nothing summed here: there is nothing to require.
+   */
   skip(): void {
-    this.takeGradient();
+    this.gradientSum = null;
   }
 
   scaleLearningRate(factor: number): void {

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import mnistCompleteUnlock from '../../graphs/mnist-complete-unlock.ts';
+import mnistSparse from '../../graphs/mnist-sparse.ts';
+import { ManualClock } from '../../src/runtime/clock.ts';
+import { runGraph } from '../../src/runtime/run.ts';
+
+const quick = { batch: 32, trainLimit: 2000, testLimit: 500, seed: 4, clock: new ManualClock() };
+
+describe('graphs/mnist-sparse (paper §3.1, sparse updates)', () => {
+  it('trains with pUpdate 0.5: each module updates on about half the steps, and the network learns', () => {
+    const result = runGraph(mnistSparse, {
+      ...quick,
+      set: { pUpdate: '0.5', hidden: '64', sg: 'linear' },
+      epochs: 2,
+    });
+    const steps = 2 * Math.ceil(2000 / 32);
+    const last = result.history[1];
+    expect(last.modules.map((m) => m.name)).toEqual(['layer1', 'layer2', 'layer3', 'layer4', 'classifier']);
+    for (const { updates } of last.modules) {
+      // Binomial(126, 0.5): mean 63, sd 5.6.
+      expect(updates).toBeGreaterThan(0.3 * steps);
+      expect(updates).toBeLessThan(0.7 * steps);
+    }
+    // Every module draws its own coins.
+    expect(new Set(last.modules.map((m) => m.updates)).size).toBeGreaterThan(1);
+    // Synthetic-gradient models learn only from the targets that arrive (fewer than the steps).
+    for (const { count } of last.interfaces) expect(count).toBeLessThan(steps / 2);
+    // 10 classes: chance is 90% error. DNI learns slowly at first (its synthetic gradients start at
+    // zero), and here each module also skips half its updates: this only checks it learns at all.
+    expect(last.test_error).toBeLessThan(75);
+  });
+});
+
+describe('graphs/mnist-complete-unlock (paper §3.1, complete unlock)', () => {
+  it('reports the real-path and the fully synthetic-path test errors, and both learn', () => {
+    const result = runGraph(mnistCompleteUnlock, {
+      ...quick,
+      set: { hidden: '64', sg: 'linear' },
+      epochs: 2,
+    });
+    for (const epoch of result.history) {
+      expect(epoch.test_error_synthetic).toBeTypeOf('number');
+      expect(epoch.test_error).not.toBe(epoch.test_error_synthetic);
+    }
+    const last = result.history[1];
+    // Far below chance (90%) on both paths; long runs go much lower (see the graph file).
+    expect(last.test_error).toBeLessThan(75);
+    expect(last.test_error_synthetic!).toBeLessThan(75);
+    // Both synthetic models regress on every interface between layers, once per step.
+    const kinds = last.interfaces.map((i) => `${i.edge} ${i.kind}`).sort();
+    expect(kinds).toEqual(
+      ['layer1->layer2', 'layer2->layer3', 'layer3->classifier'].flatMap((edge) => [
+        `${edge} dni`,
+        `${edge} syntheticInput`,
+      ]),
+    );
+    for (const { count } of last.interfaces) expect(count).toBe(Math.ceil(2000 / 32));
+  });
+});
