@@ -78,18 +78,21 @@ describe('CIFAR-10 from the directory in DNIFLOW_CIFAR10_DIR', () => {
     ['bprop', 10],
     ['dni', 80],
     ['cdni', 80],
-  ])('trains graphs/cifar-fcn for two epochs with %s and learns (test error under %i percent)', (method, bound) => {
-    const result = runGraph(cifarFcn, {
-      set: { method, hidden: '32', sg: 'linear' },
-      epochs: 2,
-      batch: 32,
-      seed: 3,
-      clock: new ManualClock(),
-    });
-    expect(result.history).toHaveLength(2);
-    // 10 classes: chance is ~90% error.
-    expect(result.history[1].test_error).toBeLessThan(Number(bound));
-  });
+  ])(
+    'trains graphs/cifar-fcn for two epochs with %s and learns (test error under %i percent)',
+    (method, bound) => {
+      const result = runGraph(cifarFcn, {
+        set: { method, hidden: '32', sg: 'linear' },
+        epochs: 2,
+        batch: 32,
+        seed: 3,
+        clock: new ManualClock(),
+      });
+      expect(result.history).toHaveLength(2);
+      // 10 classes: chance is ~90% error.
+      expect(result.history[1].test_error).toBeLessThan(Number(bound));
+    },
+  );
 
   it.each(['bprop', 'cdni'])(
     'trains graphs/cifar-cnn for an epoch with %s: every module updates every step',
