@@ -119,7 +119,7 @@ function edgeLabel(network: Network, edge: string): string {
 function topologicalOrder(network: Network): string[] {
   const indegree = new Map<string, number>();
   network.forEachNode((node) => indegree.set(node, 0));
-  network.forEachEdge((_edge, attrs, source, target) => {
+  network.forEachEdge((_edge, attrs, _source, target) => {
     if (attrs.delay === 0) indegree.set(target, (indegree.get(target) ?? 0) + 1);
   });
   const ready = [...indegree].filter(([, d]) => d === 0).map(([node]) => node);

@@ -478,7 +478,10 @@ export class GraphEngine implements StepEngine {
 
   private kindsOf(node: string): GradientKind[] {
     let kinds = this.receivedKinds.get(node);
-    if (!kinds) this.receivedKinds.set(node, (kinds = []));
+    if (!kinds) {
+      kinds = [];
+      this.receivedKinds.set(node, kinds);
+    }
     return kinds;
   }
 

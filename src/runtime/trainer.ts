@@ -54,7 +54,10 @@ class InterfaceAverages {
     for (const { edge, kind, loss, cosine } of metrics ?? []) {
       const key = `${edge}\u0000${kind}`;
       let sum = this.sums.get(key);
-      if (!sum) this.sums.set(key, (sum = { edge, kind, loss: 0, cosine: 0, cosines: 0, count: 0 }));
+      if (!sum) {
+        sum = { edge, kind, loss: 0, cosine: 0, cosines: 0, count: 0 };
+        this.sums.set(key, sum);
+      }
       sum.loss += loss;
       sum.count++;
       if (cosine !== undefined) {

@@ -31,6 +31,8 @@ describe('network JSON', () => {
   it('validates what it reads: an unknown interface kind is an error naming the edge', () => {
     const json = JSON.parse(JSON.stringify(networkToJSON(build())));
     json.edges[1].attributes.interface.kind = 'wormhole';
-    expect(() => networkFromJSON(json)).toThrow("edge hidden -> out has an unknown interface kind 'wormhole'");
+    expect(() => networkFromJSON(json)).toThrow(
+      "edge hidden -> out has an unknown interface kind 'wormhole'",
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backprop, conv2d, dni, linear, network, relu, validateNetwork } from '../../src/index.ts';
 import type { InterfaceSpec } from '../../src/index.ts';
+import { backprop, conv2d, dni, linear, network, relu, validateNetwork } from '../../src/index.ts';
 
 function fcn() {
   return network('t')
@@ -37,11 +37,15 @@ describe('validateNetwork', () => {
       .loss('loss', 'softmaxCrossEntropy')
       .chain(['data', 'conv', 'out', 'loss'])
       .build();
-    expect(() => validateNetwork(net)).toThrow(/module 'conv' layer 0 \(conv2d\) expects \[channels, height, width\]/);
+    expect(() => validateNetwork(net)).toThrow(
+      /module 'conv' layer 0 \(conv2d\) expects \[channels, height, width\]/,
+    );
   });
 
   it('rejects a dangling edge to a node that does not exist', () => {
-    expect(() => fcn().connect('hidden', 'nowhere')).toThrow(/edge hidden -> nowhere is dangling: no node named 'nowhere'/);
+    expect(() => fcn().connect('hidden', 'nowhere')).toThrow(
+      /edge hidden -> nowhere is dangling: no node named 'nowhere'/,
+    );
   });
 
   it('rejects a module left dangling without an output', () => {
@@ -88,7 +92,9 @@ describe('validateNetwork', () => {
       .connect('hidden', 'out', dni({ context: 'label' }))
       .connect('out', 'loss')
       .build();
-    expect(() => validateNetwork(net)).toThrow('edge hidden -> out asks for label context, but no data source has labels');
+    expect(() => validateNetwork(net)).toThrow(
+      'edge hidden -> out asks for label context, but no data source has labels',
+    );
   });
 
   it('rejects a bad pUpdate', () => {

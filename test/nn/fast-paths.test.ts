@@ -11,7 +11,7 @@ group('ReLU branch-free kernels', () => {
     const y = new ReLU('r').forward(new Tensor(x, [x.length]), true).data;
     x.forEach((v, i) => {
       if (Number.isNaN(v)) expect(y[i]).toBeNaN();
-      else expect(Object.is(y[i], v > 0 ? v : 0)).toBe(true);
+      else expect(Object.is(y[i], Math.max(v, 0))).toBe(true);
     });
   });
 
@@ -22,7 +22,9 @@ group('ReLU branch-free kernels', () => {
     const gradOut = Float32Array.from([1, -2, -3, 4.5, -5, -6]);
     const gradIn = relu.backward(new Tensor(gradOut, [2, 3])).data;
     const expected = [0, 0, 0, 4.5, -5, 0];
-    gradIn.forEach((g, i) => expect(Object.is(g, expected[i])).toBe(true));
+    gradIn.forEach((g, i) => {
+      expect(Object.is(g, expected[i])).toBe(true);
+    });
   });
 });
 

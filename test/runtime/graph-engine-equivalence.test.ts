@@ -55,7 +55,9 @@ describe('graph engine with every interface backprop', () => {
   it('counts one update per module per step, and ends every step with all modules ready', () => {
     const net = chain();
     const graph = new GraphEngine(net, validateNetwork(net), new Prng(5), { kind: 'sgd', lr: 0.1 });
-    batches(3).forEach(({ inputs, labels }, step) => graph.trainStep(step, inputs, labels));
+    batches(3).forEach(({ inputs, labels }, step) => {
+      graph.trainStep(step, inputs, labels);
+    });
     expect(graph.modules()).toEqual([
       { name: 'a', updates: 3 },
       { name: 'b', updates: 3 },
