@@ -12,17 +12,7 @@
  * point DNIFLOW_CIFAR10_DIR at it:
  *   DNIFLOW_CIFAR10_DIR=/data/cifar-10-batches-bin npx dniflow train graphs/cifar-fcn.ts --set method=dni
  */
-import {
-  backprop,
-  batchNorm,
-  defineGraph,
-  dni,
-  type InterfaceSpec,
-  linear,
-  network,
-  relu,
-  stopGradient,
-} from 'dniflow';
+import { backprop, batchNorm, defineGraph, linear, METHODS, methodInterface, network, relu } from 'dniflow';
 
 export default defineGraph({
   name: 'cifar-fcn',
@@ -30,7 +20,7 @@ export default defineGraph({
   params: {
     layers: { type: 'int', default: 3, min: 3, max: 6, description: 'hidden layers (the paper used 3 to 6)' },
     hidden: { type: 'int', default: 256, min: 1, description: 'units per hidden layer' },
-    method: { type: 'choice', default: 'bprop', choices: ['bprop', 'nobprop', 'dni', 'cdni'] },
+    method: { type: 'choice', default: 'bprop', choices: METHODS },
     sg: {
       type: 'choice',
       default: 'mlp',
@@ -49,18 +39,7 @@ export default defineGraph({
   build({ layers, hidden, method, sg, sgLr }) {
     const model = sg === 'linear' ? ('linear' as const) : { hidden: [1024, 1024], batchNorm: true };
     const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
-    const between = (): InterfaceSpec => {
-      switch (method) {
-        case 'nobprop':
-          return stopGradient();
-        case 'dni':
-          return dni({ model, optimizer });
-        case 'cdni':
-          return dni({ model, optimizer, context: 'label' });
-        default:
-          return backprop();
-      }
-    };
+    const between = () => methodInterface(String(method), { model, optimizer });
     const net = network('cifar-fcn').source('cifar10', { dataset: 'cifar10', shape: [3072], classes: 10 });
     const modules: string[] = [];
     for (let i = 1; i <= Number(layers); i++) {

@@ -24,15 +24,14 @@ import {
   batchNorm,
   conv2d,
   defineGraph,
-  dni,
   flatten,
-  type InterfaceSpec,
   type LayerSpec,
   linear,
+  METHODS,
   maxPool2d,
+  methodInterface,
   network,
   relu,
-  stopGradient,
 } from 'dniflow';
 
 export default defineGraph({
@@ -41,7 +40,7 @@ export default defineGraph({
   params: {
     layers: { type: 'int', default: 3, min: 3, max: 4, description: 'conv layers (the paper used 3 and 4)' },
     channels: { type: 'int', default: 64, min: 1, description: 'filters per conv layer (the paper: 64)' },
-    method: { type: 'choice', default: 'bprop', choices: ['bprop', 'nobprop', 'dni', 'cdni'] },
+    method: { type: 'choice', default: 'bprop', choices: METHODS },
     sgLayers: {
       type: 'int',
       default: 2,
@@ -61,18 +60,7 @@ export default defineGraph({
   build({ layers, channels, method, sgLayers, sgChannels, sgKernel, sgLr }) {
     const model = { convLayers: Number(sgLayers), channels: Number(sgChannels), kernel: Number(sgKernel) };
     const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
-    const between = (): InterfaceSpec => {
-      switch (method) {
-        case 'nobprop':
-          return stopGradient();
-        case 'dni':
-          return dni({ model, optimizer });
-        case 'cdni':
-          return dni({ model, optimizer, context: 'label' });
-        default:
-          return backprop();
-      }
-    };
+    const between = () => methodInterface(String(method), { model, optimizer });
     const net = network('mnist-cnn').source('mnist', { dataset: 'mnist', shape: [1, 28, 28], classes: 10 });
     const modules: string[] = [];
     for (let i = 1; i <= Number(layers); i++) {

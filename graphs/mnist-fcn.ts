@@ -8,17 +8,7 @@
  *   dni      a synthetic-gradient model on every interface between layers (paper §2.1);
  *   cdni     the same, conditioned on the one-hot label (paper §3.1).
  */
-import {
-  backprop,
-  batchNorm,
-  defineGraph,
-  dni,
-  type InterfaceSpec,
-  linear,
-  network,
-  relu,
-  stopGradient,
-} from 'dniflow';
+import { backprop, batchNorm, defineGraph, linear, METHODS, methodInterface, network, relu } from 'dniflow';
 
 export default defineGraph({
   name: 'mnist-fcn',
@@ -26,7 +16,7 @@ export default defineGraph({
   params: {
     layers: { type: 'int', default: 3, min: 3, max: 6, description: 'hidden layers (the paper used 3 to 6)' },
     hidden: { type: 'int', default: 256, min: 1, description: 'units per hidden layer' },
-    method: { type: 'choice', default: 'bprop', choices: ['bprop', 'nobprop', 'dni', 'cdni'] },
+    method: { type: 'choice', default: 'bprop', choices: METHODS },
     sg: {
       type: 'choice',
       // Linear by default: about 10x cheaper on a CPU; mlp is the paper's FCN model.
@@ -46,18 +36,7 @@ export default defineGraph({
   build({ layers, hidden, method, sg, sgLr }) {
     const model = sg === 'linear' ? ('linear' as const) : { hidden: [1024, 1024], batchNorm: true };
     const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
-    const between = (): InterfaceSpec => {
-      switch (method) {
-        case 'nobprop':
-          return stopGradient();
-        case 'dni':
-          return dni({ model, optimizer });
-        case 'cdni':
-          return dni({ model, optimizer, context: 'label' });
-        default:
-          return backprop();
-      }
-    };
+    const between = () => methodInterface(String(method), { model, optimizer });
     const net = network('mnist-fcn').source('mnist', { dataset: 'mnist', shape: [784], classes: 10 });
     const modules: string[] = [];
     for (let i = 1; i <= Number(layers); i++) {

@@ -78,3 +78,29 @@ export function unlock(
 ): InterfaceSpec {
   return { kind: 'unlock', gradient, input };
 }
+
+/** The paper's training methods for feed-forward experiments (§3.1, Table 1). */
+export type Method = 'bprop' | 'nobprop' | 'dni' | 'cdni';
+export const METHODS: readonly Method[] = ['bprop', 'nobprop', 'dni', 'cdni'];
+
+/**
+ * The interface a method puts between two modules: backprop (locked), stopGradient (No Bprop), or a
+ * synthetic-gradient model without (DNI) or with (cDNI) the label as context.
+ */
+export function methodInterface(
+  method: string,
+  options: { model?: SyntheticModelSpec; optimizer?: OptimizerSpec; scale?: number } = {},
+): InterfaceSpec {
+  switch (method) {
+    case 'bprop':
+      return backprop();
+    case 'nobprop':
+      return stopGradient();
+    case 'dni':
+      return dni(options);
+    case 'cdni':
+      return dni({ ...options, context: 'label' });
+    default:
+      throw new Error(`dniflow/graph: unknown method '${method}' (known: ${METHODS.join(', ')})`);
+  }
+}
