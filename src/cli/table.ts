@@ -19,7 +19,8 @@ test error beside the paper's. Writes the table as JSON to FILE (default table-f
 Options:
   --epochs N         epochs per cell (default 1)
   --train-limit N    train each cell on the first N training examples (default: all 60000)
-  --sg linear|mlp    synthetic-gradient model for DNI/cDNI cells (default linear; mlp: 2x1024, BN, ReLU)
+  --sg linear|mlp    FCN cells' synthetic-gradient model (default linear; mlp: 2x1024, BN, ReLU);
+                     CNN cells use conv synthetic-gradient models
   --only FCN|CNN     run only one family
   --out FILE         where to write the JSON table
   --json             print one JSON object per cell instead of the text table
@@ -79,7 +80,8 @@ export async function runTable(argv: string[]): Promise<number> {
     if (!process.stderr.isTTY && values.json !== true) process.stderr.write(`${label}\n`);
     const started = wallClock.now();
     const result = runGraph(graphs[model], {
-      set: { layers: String(layers), method, sg },
+      // The FCN picks linear or 2x1024 SG models; the CNN always uses its conv SG models.
+      set: model === 'FCN' ? { layers: String(layers), method, sg } : { layers: String(layers), method },
       epochs,
       trainLimit,
       clock: wallClock,
