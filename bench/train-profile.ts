@@ -1,7 +1,9 @@
 /**
  * Where one training epoch of graphs/mnist-fcn.ts spends its time, by category, with simple timers:
  *
- *   node --import tsx bench/train-profile.ts [--mode bprop|dni] [--batches N]
+ *   node --import tsx bench/train-profile.ts [--mode bprop|dni] [--sg mlp|linear] [--batches N]
+ *
+ * (--sg defaults to mlp, the paper's 2×1024 synthetic-gradient models, not the graph's linear default.)
  *
  * Prototype methods (and the backend's gemm) are wrapped with timers that keep *exclusive* time (a
  * wrapped call's time minus that of wrapped calls inside it), so the categories add up: gemm, the
@@ -31,6 +33,7 @@ const option = (name: string): string | undefined => {
   return index >= 0 ? args[index + 1] : undefined;
 };
 const mode = option('--mode') ?? 'dni';
+const sg = option('--sg') ?? 'mlp';
 const batches = Number(option('--batches') ?? 469);
 
 const exclusive = new Map<string, number>();
@@ -85,7 +88,7 @@ const clock = { now: () => performance.now() / 1000 };
 const started = performance.now();
 const cpuStarted = process.cpuUsage();
 runGraph(mnistFcn, {
-  set: { method: mode },
+  set: { method: mode, sg },
   epochs: 1,
   trainLimit: batches * 128,
   testLimit: 1,
@@ -106,7 +109,7 @@ const measured = [...exclusive.values()].reduce((a, b) => a + b, 0);
 exclusive.set('rest: engine (xstate, RxJS, messages), batching, trainer, GC', stepTime - measured);
 calls.set('rest: engine (xstate, RxJS, messages), batching, trainer, GC', timedSteps);
 console.log(
-  `train-profile: mnist-fcn method=${mode}, backend '${active.name}' (${active.threads} BLAS threads), ${timedSteps} timed steps of batch 128; ${(stepTime / timedSteps).toFixed(2)} ms/step wall; whole run ${((performance.now() - started) / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`,
+  `train-profile: mnist-fcn method=${mode} sg=${sg}, backend '${active.name}' (${active.threads} BLAS threads), ${timedSteps} timed steps of batch 128; ${(stepTime / timedSteps).toFixed(2)} ms/step wall; whole run ${((performance.now() - started) / 1000).toFixed(1)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`,
 );
 console.log('');
 console.log('| category | ms/step | share | calls/step |');

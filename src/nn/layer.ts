@@ -23,6 +23,12 @@ export interface Layer {
   outputShape(inputShape: Shape): Shape;
   forward(input: Tensor, training: boolean): Tensor;
   backward(gradOutput: Tensor): Tensor;
+  /**
+   * Optional: `backward` without ∂L/∂input, only adding the parameter gradients, for a layer whose
+   * input gradient nobody reads (the first layer on the data). Layers without it fall back to
+   * `backward` in Sequential.backwardParameters.
+   */
+  backwardParameters?(gradOutput: Tensor): void;
   parameters(): Parameter[];
   /** Non-trainable state that checkpoints keep (e.g. BatchNorm running statistics). */
   buffers(): Record<string, Tensor>;

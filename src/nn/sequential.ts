@@ -65,6 +65,23 @@ export class Sequential implements Layer {
     return gradient;
   }
 
+  /**
+   * `backward` for a sequence whose input gradient nobody reads (a module on the data source): the
+   * first layer only adds its parameter gradients when it can (Layer.backwardParameters).
+   */
+  backwardParameters(gradOutput: Tensor): void {
+    let gradient = gradOutput;
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const layer = this.layers[i];
+      try {
+        if (i === 0 && layer.backwardParameters !== undefined) layer.backwardParameters(gradient);
+        else gradient = layer.backward(gradient);
+      } catch (error) {
+        throw this.wrap(error, i, layer);
+      }
+    }
+  }
+
   parameters(): Parameter[] {
     return this.parameterList;
   }

@@ -363,6 +363,13 @@ export class GraphEngine implements StepEngine {
   }
 
   private runBackward(node: string, compute: ModuleCompute, step: number): void {
+    const returnsGradient = this.inEdges(node).some((edge) => edge.source !== this.source);
+    if (!returnsGradient) {
+      // Nobody reads a gradient with respect to the data: don't compute or copy it.
+      compute.updateWithoutInputGradient();
+      this.receivedKinds.set(node, []);
+      return;
+    }
     const inputGradient = compute.backwardAndUpdate();
     // What the module passes on is the true gradient only if all it received was true (paper §2).
     const kinds = this.kindsOf(node);

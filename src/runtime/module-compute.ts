@@ -83,6 +83,18 @@ export class ModuleCompute {
    * gradient arrives and does not accumulate that one, so a module with a single gradient-bearing
    * output edge has nothing summed here: there is nothing to require.
    */
+  /**
+   * backwardAndUpdate for a module whose input gradient goes nowhere (its inputs all come from the
+   * data source): the first layer skips ∂L/∂input, and nothing is copied out. Same parameter update.
+   */
+  updateWithoutInputGradient(): void {
+    const gradient = this.takeGradient();
+    this.optimizer.zeroGrad();
+    this.layers.backwardParameters(gradient);
+    this.optimizer.step();
+    this.updates++;
+  }
+
   skip(): void {
     this.gradientSum = null;
   }

@@ -1,5 +1,5 @@
 import { expect, describe as group, it } from 'vitest';
-import { BatchNorm1d, BatchNorm2d, ReLU } from '../../src/nn/index.ts';
+import { BatchNorm1d, BatchNorm2d, Linear, ReLU, Sequential } from '../../src/nn/index.ts';
 import { Prng } from '../../src/tensor/prng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
@@ -64,5 +64,40 @@ group('BatchNorm1d on [B, C] (row-major fast path)', () => {
     expect(Array.from(fast.bias.grad.data)).toEqual(Array.from(generic.bias.grad.data));
     expect(Array.from(fast.runningMean.data)).toEqual(Array.from(generic.runningMean.data));
     expect(Array.from(fast.runningVar.data)).toEqual(Array.from(generic.runningVar.data));
+  });
+});
+
+group('backwardParameters (no input gradient, for modules on the data)', () => {
+  it('adds exactly the parameter gradients that backward adds, through a Sequential', () => {
+    const build = () => {
+      const prng = new Prng(11);
+      return new Sequential('net', [
+        new Linear('fc1', 6, 5, { prng: prng.stream('fc1') }),
+        new BatchNorm1d('bn', 5),
+        new ReLU('relu'),
+        new Linear('fc2', 5, 3, { prng: prng.stream('fc2') }),
+      ]);
+    };
+    const [full, partial] = [build(), build()];
+    const prng = new Prng(12);
+    const x = new Tensor(prng.fillNormal(new Float32Array(4 * 6)), [4, 6]);
+    const gy = new Tensor(prng.fillNormal(new Float32Array(4 * 3)), [4, 3]);
+    full.forward(x, true);
+    partial.forward(x, true);
+    full.backward(gy);
+    partial.backwardParameters(gy);
+    const grads = (net: Sequential) => net.parameters().map((p) => Array.from(p.grad.data));
+    expect(grads(partial)).toEqual(grads(full));
+    expect(
+      grads(full)
+        .flat()
+        .some((g) => g !== 0),
+    ).toBe(true);
+  });
+
+  it('names the layer when the gradient has the wrong shape', () => {
+    const net = new Sequential('net', [new Linear('fc1', 2, 3, { prng: new Prng(1) })]);
+    net.forward(new Tensor(new Float32Array(4), [2, 2]), true);
+    expect(() => net.backwardParameters(new Tensor(new Float32Array(4), [2, 2]))).toThrow(/fc1/);
   });
 });
