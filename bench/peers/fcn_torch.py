@@ -42,12 +42,26 @@ import argparse
 import json
 import os
 import resource
+import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
+
+def _pin_blas_threads():
+    """Debian's torch does its matmuls in the system OpenBLAS (openblas-pthread), whose own thread pool
+    ignores torch.set_num_threads and is sized when the library loads: so set it, to the --threads
+    asked for, before torch is imported (an OPENBLAS_NUM_THREADS already set wins)."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument('--threads', type=int, default=1)
+    known, _ = early.parse_known_args(sys.argv[1:])
+    os.environ.setdefault('OPENBLAS_NUM_THREADS', str(known.threads))
+
+
+_pin_blas_threads()
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
 
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
@@ -209,6 +223,7 @@ def run_epoch(mode, data, seed, batch=128, max_batches=None, adam='single'):
         'train_loss': loss_sum / batches,
         # Peak resident set of the whole process so far (Linux reports KiB).
         'max_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        'openblas_threads': os.environ.get('OPENBLAS_NUM_THREADS'),
         'torch': torch.__version__,
     }
 
