@@ -19,7 +19,8 @@
  *   filters: `--set sgLayers=3 sgChannels=128 sgKernel=5`), which costs several times the CNN itself
  *   on a CPU. At 9×9 and 3×3 activations a 3×3 kernel already sees most of the map.
  *
- * Measured (channels=32, 10k training examples, 2 epochs, 2k test examples, seed 1): bprop 4.0%,
+ * Measured with the defaults on full MNIST, one epoch (about 4 minutes on two shared cores): bprop
+ * 1.4%, cdni 6.4%. With channels=32 on 10k examples for 2 epochs (2k test examples): bprop 4.0%,
  * nobprop 27.6%, cdni 24.5%. The conv DNI learns slowly at such budgets: the synthetic gradient for
  * the first interface stays nearly uncorrelated with its target (cosine ≈ 0; the later interfaces
  * reach 0.4–0.7), and neither SGD for the synthetic-gradient models, 5×5 kernels with 64 channels,
