@@ -12,21 +12,8 @@ import type { Backend, ConvGeometry } from './backend.ts';
 
 /** The addon's raw functions, as native/src/addon.cc exports them. */
 interface NativeAddon {
-  gemm(
-    transA: boolean,
-    transB: boolean,
-    m: number,
-    n: number,
-    k: number,
-    alpha: number,
-    a: Float32Array,
-    lda: number,
-    b: Float32Array,
-    ldb: number,
-    beta: number,
-    c: Float32Array,
-    ldc: number,
-  ): void;
+  /** Same contract as Backend.gemm (cblas_sgemm, row-major). */
+  gemm: Backend['gemm'];
   im2col(...args: [...GeometryArgs, image: Float32Array, columns: Float32Array]): void;
   col2im(...args: [...GeometryArgs, columns: Float32Array, image: Float32Array]): void;
   getThreads(): number;
