@@ -1,7 +1,6 @@
 import { Subject, type Subscription } from 'rxjs';
 import { type Actor, createActor } from 'xstate';
 import type { LabelArray } from '../data/dataset.ts';
-import { instantiateModule } from '../graph/instantiate.ts';
 import type { Network } from '../graph/network.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
 import { SoftmaxCrossEntropy } from '../nn/losses/softmax-cross-entropy.ts';
@@ -15,69 +14,43 @@ import type {
 } from '../operators/messages.ts';
 import type { Prng } from '../tensor/prng.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { AsyncSchedule, type AsyncScheduleOptions } from './async-schedule.ts';
+import { AsyncDriver } from './async-driver.ts';
+import type { AsyncScheduleOptions } from './async-schedule.ts';
+import { deliveredTraffic, type EdgeTraffic, type InterfaceStepMetric, sentTraffic } from './edge-traffic.ts';
 import type { ModuleReport, StepEngine, StepReport } from './engine.ts';
-import { type WiredInterface, wireInterface } from './interfaces.ts';
-import { ModuleCompute, NonFiniteOutput } from './module-compute.ts';
+import { buildEdges, type Edge, metricKind, syntheticInputEdgesNearestLossFirst } from './graph-edges.ts';
+import { buildModuleComputes } from './graph-modules.ts';
+import { captureGraphState, predictThroughGraph } from './graph-predict.ts';
+import type { ModuleCompute } from './module-compute.ts';
 import { type ModuleEvent, moduleMachine } from './module-machine.ts';
-import { createOptimizer, type OptimizerChoice } from './optimizers.ts';
-import { captureState, restoreState } from './state.ts';
+import type { OptimizerChoice } from './optimizers.ts';
+import { restoreState } from './state.ts';
+import { StepOutcome } from './step-outcome.ts';
 
-interface Edge {
-  key: string;
-  label: string;
-  source: string;
-  target: string;
-  subject: Subject<EdgeEvent>;
-  wired: WiredInterface;
-}
+export type { EdgeTraffic, InterfaceStepMetric } from './edge-traffic.ts';
 
 /**
- * One message on an edge, as the sender put it in ('sent') or as the interface delivered it
- * ('delivered'): a DNI edge delivers a synthetic gradient the receiver never sent.
- */
-export interface EdgeTraffic {
-  edge: string;
-  direction: 'forward' | 'backward';
-  stage: 'sent' | 'delivered';
-  step: number;
-  kind: GradientKind | 'activation';
-  tensor: Tensor;
-}
-
-export interface InterfaceStepMetric {
-  edge: string;
-  kind: string;
-  loss: number;
-  cosine?: number;
-  targetKind: string;
-}
-
-/**
- * Runs a network as module actors joined by RxJS edge streams, in lockstep: one step's whole cascade
- * of messages completes (synchronously, in a fixed order) before the next step starts, so one seed
- * reproduces a run bit for bit. Every interface kind works: backprop, stop-gradient, DNI, cDNI,
+ * Runs a network as module actors joined by RxJS edge streams. Lockstep (the default): one step's
+ * whole cascade of messages completes (synchronously, in a fixed order) before the next step starts,
+ * so one seed reproduces a run bit for bit. Asynchronous (`options.schedule`): modules on their own
+ * virtual clocks (see AsyncDriver). Every interface kind works: backprop, stop-gradient, DNI, cDNI,
  * synthetic inputs and complete unlock.
  */
 export class GraphEngine implements StepEngine {
   private readonly network: Network;
   private readonly plan: NetworkPlan;
-  private readonly computes = new Map<string, ModuleCompute>();
+  private readonly computes: Map<string, ModuleCompute>;
   private readonly actors = new Map<string, Actor<typeof moduleMachine>>();
-  private readonly edges: Edge[] = [];
-  /** Edges with a synthetic-input model, the one nearest the loss first (see trainStep). */
+  private readonly edges: Edge[];
+  /** Edges with a synthetic-input model, the one nearest the loss first (see emitStep). */
   private readonly syntheticInputEdges: Edge[];
   private readonly subscriptions: Subscription[] = [];
   private readonly loss = new SoftmaxCrossEntropy('loss');
   private readonly source: string;
   private readonly classes: number | undefined;
   private readonly receivedKinds = new Map<string, GradientKind[]>();
-  private completedLosses: number[] = [];
-  private readonly async: AsyncSchedule | undefined;
-  private nextSourceTime = 0;
-  private inFlight = 0;
-  private stepMetrics: InterfaceStepMetric[] = [];
-  private failure: unknown = null;
+  private readonly async: AsyncDriver | undefined;
+  private readonly outcome = new StepOutcome();
   private tick = 0;
   /** Every message on every edge, for pictures, dashboards and tests. Subscribers must not mutate tensors. */
   readonly traffic = new Subject<EdgeTraffic>();
@@ -94,144 +67,61 @@ export class GraphEngine implements StepEngine {
     this.source = plan.order[0];
     const sourceSpec = network.getNodeAttributes(this.source);
     this.classes = sourceSpec.kind === 'source' ? sourceSpec.classes : undefined;
-    for (const node of plan.order) {
-      const spec = network.getNodeAttributes(node);
-      if (spec.kind === 'source' && node !== this.source) {
-        throw new Error(
-          `dniflow/runtime: network '${network.getAttribute('name')}' has more than one source`,
-        );
-      }
-      if (spec.kind === 'loss' && spec.loss !== 'softmaxCrossEntropy') {
-        throw new Error(
-          `dniflow/runtime: loss '${node}' (${spec.loss}) is not supported by the graph engine yet`,
-        );
-      }
-      if (spec.kind !== 'module') continue;
-      const inputShape = this.inputShapeOf(node);
-      // Same streams as the plain backprop engine, so both start from identical parameters.
-      const layers = instantiateModule(node, spec.layers, inputShape, prng.stream(node));
-      const compute = new ModuleCompute(
-        node,
-        layers,
-        createOptimizer(layers.parameters(), optimizer),
-        spec.pUpdate ?? 1,
-        prng.stream(`${node}/pUpdate`),
-      );
-      this.computes.set(node, compute);
-    }
-    network.forEachEdge((key, attrs, source, target) => {
-      if (attrs.delay !== 0) {
-        throw new Error(
-          `dniflow/runtime: edge ${source} -> ${target} has a time delay; recurrent edges need the recurrent runtime`,
-        );
-      }
-      const label = `${source}->${target}`;
-      const wired = wireInterface(
-        attrs.interface,
-        {
-          activation: plan.outputShapes.get(source)!,
-          input: plan.outputShapes.get(this.source)!,
-          classes: this.classes,
-        },
-        prng.stream(`interface/${label}`),
-        label,
-      );
-      const edge: Edge = { key, label, source, target, subject: new Subject<EdgeEvent>(), wired };
-      this.edges.push(edge);
+    this.computes = buildModuleComputes(network, plan, prng, optimizer);
+    this.edges = buildEdges(network, plan, prng, this.source, this.classes);
+    for (const edge of this.edges) {
       this.subscriptions.push(
-        edge.subject.pipe(wired.operator).subscribe({
-          // Errors must not escape a subscriber (RxJS would rethrow them asynchronously): record them.
+        edge.subject.pipe(edge.wired.operator).subscribe({
           next: (routed) => {
             try {
               this.deliver(edge, routed);
             } catch (error) {
-              this.fail(error);
+              this.outcome.fail(error);
             }
           },
-          error: (error) => this.fail(error),
+          error: (error) => this.outcome.fail(error),
         }),
       );
-    });
-    const rank = new Map(plan.order.map((node, index) => [node, index]));
-    this.syntheticInputEdges = this.edges
-      .filter((edge) => edge.wired.inputModel)
-      .sort((a, b) => rank.get(b.target)! - rank.get(a.target)!);
+    }
+    this.syntheticInputEdges = syntheticInputEdgesNearestLossFirst(this.edges, plan.order);
     for (const [node, compute] of this.computes) this.actors.set(node, this.startActor(node, compute));
-    this.async = options.schedule ? new AsyncSchedule(this.actors, options.schedule) : undefined;
+    this.async = options.schedule ? new AsyncDriver(this.actors, options.schedule) : undefined;
   }
 
   trainStep(step: number, inputs: Tensor, labels: LabelArray): StepReport {
     return this.async
-      ? this.trainStepAsync(step, inputs, labels)
+      ? this.trainStepAsync(this.async, step, inputs, labels)
       : this.trainStepLockstep(step, inputs, labels);
   }
 
   private trainStepLockstep(step: number, inputs: Tensor, labels: LabelArray): StepReport {
-    this.completedLosses = [];
-    this.stepMetrics = [];
-    this.failure = null;
+    this.outcome.begin(true);
     this.emitStep(step, inputs, labels);
-    if (this.failure !== null) {
-      if (this.failure instanceof NonFiniteOutput)
-        return { loss: Number.NaN, nonFinite: this.failure.module };
-      throw this.failure;
-    }
+    const failed = this.outcome.failureReport();
+    if (failed) return failed;
     this.checkAllReady(`lockstep step ${step}`);
-    return this.report();
+    return this.outcome.summary();
   }
 
-  /**
-   * Asynchronous: the step leaves the source at its own rate and the virtual clock runs until the
-   * next one is due (or until few enough steps are in flight); modules work on their own clocks,
-   * so this call may complete the losses of none, one or several steps.
-   */
-  private trainStepAsync(step: number, inputs: Tensor, labels: LabelArray): StepReport {
-    const schedule = this.async!;
-    this.completedLosses = [];
-    this.stepMetrics = [];
+  private trainStepAsync(driver: AsyncDriver, step: number, inputs: Tensor, labels: LabelArray): StepReport {
+    this.outcome.begin(false);
     // The batcher reuses its buffers for the next batch; in flight, this step needs its own copy.
     const ownInputs = inputs.clone();
     const ownLabels = labels.slice() as LabelArray;
-    const at = Math.max(schedule.queue.now, this.nextSourceTime);
-    this.nextSourceTime = at + schedule.sourcePeriod;
-    this.inFlight++;
-    schedule.queue.schedule(at, () => this.emitStep(step, ownInputs, ownLabels));
-    schedule.queue.runWhile(
-      () =>
-        this.failure === null &&
-        (this.inFlight > schedule.maxInFlight || schedule.queue.peekTime() < this.nextSourceTime),
+    driver.launch(
+      () => this.emitStep(step, ownInputs, ownLabels),
+      () => this.outcome.failed,
     );
-    return this.asyncReport();
+    return this.outcome.failureReport() ?? this.outcome.summary();
   }
 
   flush(): StepReport {
     if (!this.async) return { loss: 0, completed: 0 };
-    this.completedLosses = [];
-    this.stepMetrics = [];
-    this.async.queue.runWhile(() => this.failure === null);
-    const report = this.asyncReport();
+    this.outcome.begin(false);
+    this.async.drain(() => this.outcome.failed);
+    const report = this.outcome.failureReport() ?? this.outcome.summary();
     if (report.nonFinite === undefined) this.checkAllReady('the end of the asynchronous run');
     return report;
-  }
-
-  private asyncReport(): StepReport {
-    if (this.failure !== null) {
-      if (this.failure instanceof NonFiniteOutput)
-        return { loss: Number.NaN, nonFinite: this.failure.module };
-      throw this.failure;
-    }
-    return this.report();
-  }
-
-  private report(): StepReport {
-    const losses = this.completedLosses;
-    const loss = losses.reduce((a, b) => a + b, 0) / Math.max(losses.length, 1);
-    if (losses.some((l) => !Number.isFinite(l))) return { loss: Number.NaN, nonFinite: 'loss' };
-    return {
-      loss,
-      completed: losses.length,
-      interfaces: this.stepMetrics.map(({ edge, kind, loss, cosine }) => ({ edge, kind, loss, cosine })),
-    };
   }
 
   private checkAllReady(when: string): void {
@@ -258,29 +148,11 @@ export class GraphEngine implements StepEngine {
 
   /** Interface metrics of the last step, with kinds (for the metrics stream). */
   lastInterfaceMetrics(): InterfaceStepMetric[] {
-    return this.stepMetrics;
+    return this.outcome.metrics;
   }
 
   predict(inputs: Tensor, path: 'real' | 'synthetic' = 'real'): Tensor {
-    const outputs = new Map<string, Tensor>([[this.source, inputs]]);
-    let logits: Tensor | undefined;
-    for (const node of this.plan.order) {
-      const spec = this.network.getNodeAttributes(node);
-      if (spec.kind === 'source') continue;
-      const edge = this.edges.find((e) => e.target === node)!;
-      let input = outputs.get(edge.source)!;
-      if (path === 'synthetic' && edge.wired.inputModel) {
-        // A reserved negative step: evaluation predictions never collide with training ones.
-        input = edge.wired.inputModel.predict(-1, inputs).clone();
-        edge.wired.inputModel.forget(-1);
-      }
-      if (spec.kind === 'loss') {
-        logits = input;
-        continue;
-      }
-      outputs.set(node, this.computes.get(node)!.layers.forward(input, false));
-    }
-    return logits!;
+    return predictThroughGraph(this.network, this.plan.order, this.edges, this.computes, inputs, path);
   }
 
   scaleLearningRate(factor: number): void {
@@ -291,26 +163,12 @@ export class GraphEngine implements StepEngine {
     return [...this.computes.values()].map((c) => ({
       name: c.name,
       updates: c.updates,
-      ...(this.async ? this.async.times.get(c.name) : {}),
+      ...(this.async ? this.async.times(c.name) : {}),
     }));
   }
 
   state(): Record<string, Tensor> {
-    const state: Record<string, Tensor> = {};
-    for (const [node, compute] of this.computes)
-      captureState(`${node}/`, compute.layers, compute.optimizer, state);
-    for (const edge of this.edges) {
-      for (const [role, model] of [
-        ['gradient', edge.wired.gradientModel],
-        ['input', edge.wired.inputModel],
-      ] as const) {
-        if (!model) continue;
-        const saved = model.state();
-        for (const [name, tensor] of Object.entries(saved.tensors))
-          state[`${edge.label}/${role}/${name}`] = tensor;
-      }
-    }
-    return state;
+    return captureGraphState(this.computes, this.edges);
   }
 
   loadState(state: Record<string, Tensor>): void {
@@ -349,7 +207,7 @@ export class GraphEngine implements StepEngine {
       guards: { updatesThisStep: () => compute.updatesThisStep() },
     });
     const actor = createActor(logic, { input: { gradientEdges } });
-    actor.subscribe({ error: (error) => this.fail(error) });
+    actor.subscribe({ error: (error) => this.outcome.fail(error) });
     return actor.start();
   }
 
@@ -383,26 +241,9 @@ export class GraphEngine implements StepEngine {
   }
 
   private deliver(edge: Edge, routed: RoutedMessage): void {
-    if (this.traffic.observed && routed.to !== 'metrics') {
-      this.traffic.next(
-        routed.to === 'receiver'
-          ? {
-              edge: edge.label,
-              direction: 'forward',
-              stage: 'delivered',
-              step: routed.message.step,
-              kind: 'activation',
-              tensor: routed.message.activation,
-            }
-          : {
-              edge: edge.label,
-              direction: 'backward',
-              stage: 'delivered',
-              step: routed.message.step,
-              kind: routed.message.kind,
-              tensor: routed.message.gradient,
-            },
-      );
+    if (this.traffic.observed) {
+      const traffic = deliveredTraffic(edge.label, routed);
+      if (traffic) this.traffic.next(traffic);
     }
     switch (routed.to) {
       case 'receiver': {
@@ -415,13 +256,15 @@ export class GraphEngine implements StepEngine {
         if (this.actors.has(edge.source))
           this.post(edge.source, { type: 'GRADIENT', message: routed.message });
         return;
-      case 'metrics':
-        this.stepMetrics.push({
+      case 'metrics': {
+        const spec = this.network.getEdgeAttribute(edge.key, 'interface');
+        this.outcome.metrics.push({
           edge: edge.label,
-          kind: this.metricKind(edge, routed.metric.targetKind),
+          kind: metricKind(spec, routed.metric.targetKind),
           ...routed.metric,
         });
         return;
+      }
     }
   }
 
@@ -429,8 +272,8 @@ export class GraphEngine implements StepEngine {
     const labels = message.context?.labels;
     if (!labels)
       throw new Error(`dniflow/runtime: loss '${edge.target}' got no labels at step ${message.step}`);
-    this.completedLosses.push(this.loss.forward(message.activation, labels));
-    this.inFlight--;
+    this.outcome.losses.push(this.loss.forward(message.activation, labels));
+    this.async?.landed();
     const gradient = this.loss.backward().clone();
     edge.subject.next({
       type: 'backward',
@@ -439,48 +282,17 @@ export class GraphEngine implements StepEngine {
   }
 
   private send(edge: Edge, event: EdgeEvent): void {
-    if (this.traffic.observed && event.type !== 'input') {
-      const { message } = event;
-      this.traffic.next(
-        event.type === 'forward'
-          ? {
-              edge: edge.label,
-              direction: 'forward',
-              stage: 'sent',
-              step: message.step,
-              kind: 'activation',
-              tensor: event.message.activation,
-            }
-          : {
-              edge: edge.label,
-              direction: 'backward',
-              stage: 'sent',
-              step: message.step,
-              kind: event.message.kind,
-              tensor: event.message.gradient,
-            },
-      );
+    if (this.traffic.observed) {
+      const traffic = sentTraffic(edge.label, event);
+      if (traffic) this.traffic.next(traffic);
     }
     edge.subject.next(event);
-  }
-
-  /** What a metric measures: a synthetic input, or a synthetic gradient with (cDNI) or without label context. */
-  private metricKind(edge: Edge, targetKind: string): string {
-    if (targetKind === 'activation') return 'syntheticInput';
-    const spec = this.network.getEdgeAttribute(edge.key, 'interface');
-    const context =
-      spec.kind === 'dni' ? spec.context : spec.kind === 'unlock' ? spec.gradient.context : undefined;
-    return context === 'label' ? 'cdni' : 'dni';
   }
 
   /** Lockstep: at once. Asynchronous: into the module's mailbox after the edge latency. */
   private post(node: string, event: ModuleEvent): void {
     if (this.async) this.async.post(node, event);
     else this.actors.get(node)!.send(event);
-  }
-
-  private fail(error: unknown): void {
-    this.failure ??= error;
   }
 
   private kindsOf(node: string): GradientKind[] {
@@ -498,10 +310,5 @@ export class GraphEngine implements StepEngine {
 
   private inEdges(node: string): Edge[] {
     return this.edges.filter((e) => e.target === node);
-  }
-
-  private inputShapeOf(node: string): readonly number[] {
-    const [edge] = this.network.inEdges(node);
-    return this.plan.outputShapes.get(this.network.source(edge))!;
   }
 }

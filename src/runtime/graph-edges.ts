@@ -1,0 +1,68 @@
+import { Subject } from 'rxjs';
+import type { InterfaceSpec } from '../graph/interfaces.ts';
+import type { Network } from '../graph/network.ts';
+import type { NetworkPlan } from '../graph/validate.ts';
+import type { EdgeEvent } from '../operators/messages.ts';
+import type { Prng } from '../tensor/prng.ts';
+import { type WiredInterface, wireInterface } from './interfaces.ts';
+
+/** A runtime edge: its name, its ends, the stream both ends write into, and the operator on it. */
+export interface Edge {
+  key: string;
+  label: string;
+  source: string;
+  target: string;
+  subject: Subject<EdgeEvent>;
+  wired: WiredInterface;
+}
+
+/**
+ * Every edge of a feed-forward network with its interface wired (fresh synthetic models drawn from
+ * `prng.stream('interface/<edge>')`), in graphology's edge order. Streams are created but not yet
+ * subscribed: the engine subscribes to deliver what the operators route.
+ */
+export function buildEdges(
+  network: Network,
+  plan: NetworkPlan,
+  prng: Prng,
+  dataSource: string,
+  classes: number | undefined,
+): Edge[] {
+  const edges: Edge[] = [];
+  network.forEachEdge((key, attrs, source, target) => {
+    if (attrs.delay !== 0) {
+      throw new Error(
+        `dniflow/runtime: edge ${source} -> ${target} has a time delay; recurrent edges need the recurrent runtime`,
+      );
+    }
+    const label = `${source}->${target}`;
+    const wired = wireInterface(
+      attrs.interface,
+      {
+        activation: plan.outputShapes.get(source)!,
+        input: plan.outputShapes.get(dataSource)!,
+        classes,
+      },
+      prng.stream(`interface/${label}`),
+      label,
+    );
+    edges.push({ key, label, source, target, subject: new Subject<EdgeEvent>(), wired });
+  });
+  return edges;
+}
+
+/** What a metric measures: a synthetic input, or a synthetic gradient with (cDNI) or without label context. */
+export function metricKind(spec: InterfaceSpec, targetKind: string): string {
+  if (targetKind === 'activation') return 'syntheticInput';
+  const context =
+    spec.kind === 'dni' ? spec.context : spec.kind === 'unlock' ? spec.gradient.context : undefined;
+  return context === 'label' ? 'cdni' : 'dni';
+}
+
+/** Edges with a synthetic-input model, the one nearest the loss first (see GraphEngine.emitStep). */
+export function syntheticInputEdgesNearestLossFirst(edges: Edge[], order: string[]): Edge[] {
+  const rank = new Map(order.map((node, index) => [node, index]));
+  return edges
+    .filter((edge) => edge.wired.inputModel)
+    .sort((a, b) => rank.get(b.target)! - rank.get(a.target)!);
+}
