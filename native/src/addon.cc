@@ -1,6 +1,7 @@
 // dniflow_native: the native compute backend behind src/tensor/backend.ts.
 // gemm is OpenBLAS's cblas_sgemm, called directly on the caller's Float32Array memory (zero-copy);
-// im2col/col2im are plain loops (conv.cc). Every size is checked here, in C++, before any write:
+// im2col/col2im are plain loops (conv.cc); the optimiser steps and batch norm are vectorised loops
+// (optimizer_kernels.cc, batch_norm.cc). Every size is checked here, in C++, before any write:
 // a JS caller can pass anything, and a bad size must become an error, never a write out of bounds.
 #include <cblas.h>
 #include <napi.h>
@@ -10,6 +11,7 @@
 
 #include "args.h"
 #include "conv.h"
+#include "kernels.h"
 
 namespace dniflow {
 namespace {
@@ -172,6 +174,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo, "blasInfo"));
+  RegisterOptimizerKernels(env, exports);
+  RegisterBatchNormKernels(env, exports);
   return exports;
 }
 

@@ -26,6 +26,16 @@ FloatView ArgFloat32Array(const Napi::CallbackInfo& info, size_t index, const st
   return FloatView{array.Data(), static_cast<int64_t>(array.ElementLength())};
 }
 
+DoubleView ArgFloat64Array(const Napi::CallbackInfo& info, size_t index, const std::string& fn,
+                           const char* name) {
+  Napi::Value value = info[index];
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+    Fail(info.Env(), fn, std::string(name) + " must be a Float64Array");
+  }
+  Napi::Float64Array array = value.As<Napi::Float64Array>();
+  return DoubleView{array.Data(), static_cast<int64_t>(array.ElementLength())};
+}
+
 int32_t ArgInt(const Napi::CallbackInfo& info, size_t index, const std::string& fn, const char* name,
                int32_t min) {
   Napi::Value value = info[index];
@@ -53,6 +63,15 @@ bool ArgBool(const Napi::CallbackInfo& info, size_t index, const std::string& fn
 }
 
 void ExpectLength(Napi::Env env, const std::string& fn, const char* name, const FloatView& view,
+                  int64_t required, const std::string& why) {
+  if (view.length < required) {
+    Fail(env, fn,
+         std::string(name) + " has " + std::to_string(view.length) + " elements but " + why + " needs " +
+             std::to_string(required));
+  }
+}
+
+void ExpectLength(Napi::Env env, const std::string& fn, const char* name, const DoubleView& view,
                   int64_t required, const std::string& why) {
   if (view.length < required) {
     Fail(env, fn,

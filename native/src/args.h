@@ -19,8 +19,17 @@ struct FloatView {
   int64_t length;
 };
 
+// The same for a Float64Array (BatchNorm's per-channel statistics are kept in float64).
+struct DoubleView {
+  double* data;
+  int64_t length;
+};
+
 FloatView ArgFloat32Array(const Napi::CallbackInfo& info, size_t index, const std::string& fn,
                           const char* name);
+
+DoubleView ArgFloat64Array(const Napi::CallbackInfo& info, size_t index, const std::string& fn,
+                           const char* name);
 
 // An integer argument in [min, INT32_MAX] (cblas takes 32-bit ints).
 int32_t ArgInt(const Napi::CallbackInfo& info, size_t index, const std::string& fn, const char* name,
@@ -34,6 +43,9 @@ void ExpectArgCount(const Napi::CallbackInfo& info, size_t count, const std::str
 
 // Fails unless `view` holds at least `required` floats.
 void ExpectLength(Napi::Env env, const std::string& fn, const char* name, const FloatView& view,
+                  int64_t required, const std::string& why);
+
+void ExpectLength(Napi::Env env, const std::string& fn, const char* name, const DoubleView& view,
                   int64_t required, const std::string& why);
 
 // Fails if the first `aLength` floats of `a` share memory with the first `bLength` floats of `b`:

@@ -1,3 +1,4 @@
+import { backend } from '../tensor/backend-registry.ts';
 import { type Shape, Tensor } from '../tensor/tensor.ts';
 import { checkGradOutput, formatShape, layerError, reuse } from './buffers.ts';
 import type { Layer, Parameter } from './layer.ts';
@@ -18,7 +19,9 @@ export interface BatchNormOptions {
  * - Evaluation: normalise with the running statistics.
  * - y = γ·x̂ + β with learnable γ (`weight`, starts at 1) and β (`bias`, starts at 0).
  *
- * Subclasses fix the accepted input ranks (BatchNorm1d, BatchNorm2d).
+ * Subclasses fix the accepted input ranks (BatchNorm1d, BatchNorm2d). The arithmetic is the
+ * backend's batchNormForward/batchNormBackward (src/tensor/batch-norm-kernels.ts): float64 statistics,
+ * ∂L/∂x = γ/σ · (gy − mean(gy) − x̂·mean(gy·x̂)) in training and γ/σ · gy in evaluation.
  */
 export abstract class BatchNorm implements Layer {
   readonly name: string;
@@ -33,10 +36,6 @@ export abstract class BatchNorm implements Layer {
   /** Per-channel 1/√(σ² + ε) of the last forward (batch or running statistics); float64 for accuracy. */
   private readonly invStd: Float64Array;
   private readonly mean: Float64Array;
-  /** Per-channel float64 sums and γ/σ for the feature-only case (BatchNorm1d on [B, C]), reused by every call. */
-  private readonly sumA: Float64Array;
-  private readonly sumB: Float64Array;
-  private readonly scale: Float64Array;
   private normalised: Tensor | null = null;
   private output: Tensor | null = null;
   private gradInput: Tensor | null = null;
@@ -62,9 +61,6 @@ export abstract class BatchNorm implements Layer {
     this.runningVar = Tensor.zeros([channels]).fill(1);
     this.invStd = new Float64Array(channels);
     this.mean = new Float64Array(channels);
-    this.sumA = new Float64Array(channels);
-    this.sumB = new Float64Array(channels);
-    this.scale = new Float64Array(channels);
   }
 
   /** Whether a per-sample shape has an accepted rank; the message lists the accepted shapes. */
@@ -83,8 +79,7 @@ export abstract class BatchNorm implements Layer {
       this.outputShape(input.shape.slice(1));
     const batch = input.shape[0];
     const spatial = input.size / (batch * this.channels);
-    const count = batch * spatial;
-    if (training && count < 2) {
+    if (training && batch * spatial < 2) {
       throw layerError(
         this.kind,
         this.name,
@@ -96,39 +91,23 @@ export abstract class BatchNorm implements Layer {
     this.normalised = normalised;
     this.output = output;
     this.trainedForward = training;
-    if (training) this.batchStatistics(input.data, batch, spatial);
-    else this.runningStatistics();
-    const x = input.data;
-    const xhat = normalised.data;
-    const y = output.data;
-    const gamma = this.weight.value.data;
-    const beta = this.bias.value.data;
-    const { channels, mean: means, invStd: invStds } = this;
-    if (spatial === 1) {
-      for (let b = 0; b < batch; b++) {
-        const row = b * channels;
-        for (let c = 0; c < channels; c++) {
-          const v = (x[row + c] - means[c]) * invStds[c];
-          xhat[row + c] = v;
-          y[row + c] = gamma[c] * v + beta[c];
-        }
-      }
-      return output;
-    }
-    for (let b = 0; b < batch; b++) {
-      for (let c = 0; c < channels; c++) {
-        const base = (b * channels + c) * spatial;
-        const mean = means[c];
-        const invStd = invStds[c];
-        const g = gamma[c];
-        const shift = beta[c];
-        for (let s = base; s < base + spatial; s++) {
-          const v = (x[s] - mean) * invStd;
-          xhat[s] = v;
-          y[s] = g * v + shift;
-        }
-      }
-    }
+    backend().batchNormForward(
+      input.data,
+      normalised.data,
+      output.data,
+      this.weight.value.data,
+      this.bias.value.data,
+      this.runningMean.data,
+      this.runningVar.data,
+      this.mean,
+      this.invStd,
+      batch,
+      this.channels,
+      spatial,
+      training,
+      this.momentum,
+      this.eps,
+    );
     return output;
   }
 
@@ -137,45 +116,21 @@ export abstract class BatchNorm implements Layer {
     const normalised = this.normalised as Tensor;
     const batch = normalised.shape[0];
     const spatial = normalised.size / (batch * this.channels);
-    const count = batch * spatial;
     const gradInput = reuse(this.gradInput, normalised.shape);
     this.gradInput = gradInput;
-    const gy = gradOutput.data;
-    const xhat = normalised.data;
-    const gx = gradInput.data;
-    const gamma = this.weight.value.data;
-    const gradGamma = this.weight.grad.data;
-    const gradBeta = this.bias.grad.data;
-    if (spatial === 1) {
-      this.featureBackward(gy, xhat, gx, batch);
-      return gradInput;
-    }
-    for (let c = 0; c < this.channels; c++) {
-      // Σ gy and Σ gy·x̂ over the channel's batch × spatial positions, in float64.
-      let sumGrad = 0;
-      let sumGradXhat = 0;
-      for (let b = 0; b < batch; b++) {
-        const base = (b * this.channels + c) * spatial;
-        for (let s = base; s < base + spatial; s++) {
-          sumGrad += gy[s];
-          sumGradXhat += gy[s] * xhat[s];
-        }
-      }
-      gradGamma[c] += sumGradXhat;
-      gradBeta[c] += sumGrad;
-      const scale = gamma[c] * this.invStd[c];
-      // Training: the batch statistics depend on x, so
-      //   ∂L/∂x = γ/σ · (gy − mean(gy) − x̂·mean(gy·x̂)).
-      // Evaluation: the running statistics are constants, so ∂L/∂x = γ/σ · gy.
-      const meanGrad = this.trainedForward ? sumGrad / count : 0;
-      const meanGradXhat = this.trainedForward ? sumGradXhat / count : 0;
-      for (let b = 0; b < batch; b++) {
-        const base = (b * this.channels + c) * spatial;
-        for (let s = base; s < base + spatial; s++) {
-          gx[s] = scale * (gy[s] - meanGrad - xhat[s] * meanGradXhat);
-        }
-      }
-    }
+    backend().batchNormBackward(
+      gradOutput.data,
+      normalised.data,
+      gradInput.data,
+      this.weight.value.data,
+      this.invStd,
+      this.weight.grad.data,
+      this.bias.grad.data,
+      batch,
+      this.channels,
+      spatial,
+      this.trainedForward,
+    );
     return gradInput;
   }
 
@@ -185,111 +140,5 @@ export abstract class BatchNorm implements Layer {
 
   buffers(): Record<string, Tensor> {
     return { [`${this.name}.runningMean`]: this.runningMean, [`${this.name}.runningVar`]: this.runningVar };
-  }
-
-  private batchStatistics(x: Float32Array, batch: number, spatial: number): void {
-    if (spatial === 1) {
-      this.featureStatistics(x, batch);
-      return;
-    }
-    const count = batch * spatial;
-    const runningMean = this.runningMean.data;
-    const runningVar = this.runningVar.data;
-    const momentum = this.momentum;
-    for (let c = 0; c < this.channels; c++) {
-      let sum = 0;
-      for (let b = 0; b < batch; b++) {
-        const base = (b * this.channels + c) * spatial;
-        for (let s = base; s < base + spatial; s++) sum += x[s];
-      }
-      const mean = sum / count;
-      // Two passes (mean first) so the variance does not suffer the cancellation of E[x²] − E[x]².
-      let squares = 0;
-      for (let b = 0; b < batch; b++) {
-        const base = (b * this.channels + c) * spatial;
-        for (let s = base; s < base + spatial; s++) {
-          const d = x[s] - mean;
-          squares += d * d;
-        }
-      }
-      const variance = squares / count;
-      this.mean[c] = mean;
-      this.invStd[c] = 1 / Math.sqrt(variance + this.eps);
-      runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean;
-      runningVar[c] = (1 - momentum) * runningVar[c] + momentum * (squares / (count - 1));
-    }
-  }
-
-  /**
-   * batchStatistics for [B, C] inputs, walking memory row by row with per-channel float64 sums:
-   * the channel-outer loop above would stride a whole row per element. Each channel's sums still run
-   * over b in the same order, so the statistics are the same to the bit (~1.6× faster here).
-   */
-  private featureStatistics(x: Float32Array, batch: number): void {
-    const channels = this.channels;
-    const { mean, invStd, momentum } = this;
-    const runningMean = this.runningMean.data;
-    const runningVar = this.runningVar.data;
-    const sums = this.sumA.fill(0);
-    for (let b = 0; b < batch; b++) {
-      const row = b * channels;
-      for (let c = 0; c < channels; c++) sums[c] += x[row + c];
-    }
-    for (let c = 0; c < channels; c++) mean[c] = sums[c] / batch;
-    // Two passes (mean first) so the variance does not suffer the cancellation of E[x²] − E[x]².
-    const squares = this.sumB.fill(0);
-    for (let b = 0; b < batch; b++) {
-      const row = b * channels;
-      for (let c = 0; c < channels; c++) {
-        const d = x[row + c] - mean[c];
-        squares[c] += d * d;
-      }
-    }
-    for (let c = 0; c < channels; c++) {
-      invStd[c] = 1 / Math.sqrt(squares[c] / batch + this.eps);
-      runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean[c];
-      runningVar[c] = (1 - momentum) * runningVar[c] + momentum * (squares[c] / (batch - 1));
-    }
-  }
-
-  /** backward for [B, C] inputs, row by row (see featureStatistics); same results to the bit. */
-  private featureBackward(gy: Float32Array, xhat: Float32Array, gx: Float32Array, batch: number): void {
-    const channels = this.channels;
-    const gamma = this.weight.value.data;
-    const gradGamma = this.weight.grad.data;
-    const gradBeta = this.bias.grad.data;
-    const sumGrad = this.sumA.fill(0);
-    const sumGradXhat = this.sumB.fill(0);
-    for (let b = 0; b < batch; b++) {
-      const row = b * channels;
-      for (let c = 0; c < channels; c++) {
-        const g = gy[row + c];
-        sumGrad[c] += g;
-        sumGradXhat[c] += g * xhat[row + c];
-      }
-    }
-    // From here sumA/sumB hold mean(gy) and mean(gy·x̂) (0 in evaluation).
-    const scale = this.scale;
-    for (let c = 0; c < channels; c++) {
-      gradGamma[c] += sumGradXhat[c];
-      gradBeta[c] += sumGrad[c];
-      scale[c] = gamma[c] * this.invStd[c];
-      sumGrad[c] = this.trainedForward ? sumGrad[c] / batch : 0;
-      sumGradXhat[c] = this.trainedForward ? sumGradXhat[c] / batch : 0;
-    }
-    for (let b = 0; b < batch; b++) {
-      const row = b * channels;
-      for (let c = 0; c < channels; c++) {
-        const i = row + c;
-        gx[i] = scale[c] * (gy[i] - sumGrad[c] - xhat[i] * sumGradXhat[c]);
-      }
-    }
-  }
-
-  private runningStatistics(): void {
-    for (let c = 0; c < this.channels; c++) {
-      this.mean[c] = this.runningMean.data[c];
-      this.invStd[c] = 1 / Math.sqrt(this.runningVar.data[c] + this.eps);
-    }
   }
 }

@@ -1,6 +1,9 @@
+import type { AdamStepScalars, SgdStepScalars } from './optimizer-kernels.ts';
+
 /**
- * The compute backend: the few kernels that dominate time (gemm, and convolution as im2col + gemm).
- * Everything else is plain TypeScript. A native backend replaces this without touching any caller.
+ * The compute backend: the few kernels that dominate time (gemm, convolution as im2col + gemm, the
+ * optimiser updates and batch normalisation). Everything else is plain TypeScript. A native backend
+ * replaces this without touching any caller. Kernels work in place on the caller's arrays.
  */
 export interface ConvGeometry {
   readonly channels: number;
@@ -44,6 +47,55 @@ export interface Backend {
   im2col(geometry: ConvGeometry, image: Float32Array, columns: Float32Array): void;
   /** Adds columns [C·kh·kw, outH·outW] back into an image [C, H, W] (the adjoint of im2col). */
   col2im(geometry: ConvGeometry, columns: Float32Array, image: Float32Array): void;
+  /**
+   * One Adam step in place on param, m and v (PyTorch's formula; see optimizer-kernels.ts). All four
+   * arrays have the same length.
+   */
+  adamStep(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    s: AdamStepScalars,
+  ): void;
+  /** One SGD step in place (see optimizer-kernels.ts); momentumBuffer is unused when momentum is 0. */
+  sgdStep(param: Float32Array, grad: Float32Array, momentumBuffer: Float32Array, s: SgdStepScalars): void;
+  /**
+   * BatchNorm forward over x viewed [batch, channels, spatial] (see batch-norm-kernels.ts): fills the
+   * per-channel mean and invStd (batch statistics, updating the running ones, when training; the
+   * running ones otherwise), x̂ into normalised and γ·x̂ + β into output.
+   */
+  batchNormForward(
+    x: Float32Array,
+    normalised: Float32Array,
+    output: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    runningMean: Float32Array,
+    runningVar: Float32Array,
+    mean: Float64Array,
+    invStd: Float64Array,
+    batch: number,
+    channels: number,
+    spatial: number,
+    training: boolean,
+    momentum: number,
+    eps: number,
+  ): void;
+  /** BatchNorm backward: adds into gradGamma and gradBeta, overwrites gradInput. */
+  batchNormBackward(
+    gradOutput: Float32Array,
+    normalised: Float32Array,
+    gradInput: Float32Array,
+    gamma: Float32Array,
+    invStd: Float64Array,
+    gradGamma: Float32Array,
+    gradBeta: Float32Array,
+    batch: number,
+    channels: number,
+    spatial: number,
+    training: boolean,
+  ): void;
 }
 
 export function convGeometry(

@@ -2,7 +2,7 @@ import type { Backend, ConvGeometry } from './backend.ts';
 
 /**
  * The native backend: native/ (a Node-API addon) calling OpenBLAS's cblas_sgemm on the caller's
- * Float32Array memory, plus im2col/col2im in C++. The addon checks every size itself and throws
+ * Float32Array memory, plus im2col/col2im, the optimiser steps and batch norm in C++. The addon checks every size itself and throws
  * `dniflow/native: ...` rather than write out of bounds.
  *
  * Loading is lazy and guarded: nothing here touches Node's builtins until loadNativeBackend() is
@@ -16,10 +16,48 @@ interface NativeAddon {
   gemm: Backend['gemm'];
   im2col(...args: [...GeometryArgs, image: Float32Array, columns: Float32Array]): void;
   col2im(...args: [...GeometryArgs, columns: Float32Array, image: Float32Array]): void;
+  adamStep(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    stepSize: number,
+    invSqrtCorrection2: number,
+  ): void;
+  sgdStep(
+    param: Float32Array,
+    grad: Float32Array,
+    momentumBuffer: Float32Array,
+    lr: number,
+    weightDecay: number,
+    momentum: number,
+    nesterov: boolean,
+  ): void;
+  /** Same contract as Backend.batchNormForward / batchNormBackward (positional, as there). */
+  batchNormForward: Backend['batchNormForward'];
+  batchNormBackward: Backend['batchNormBackward'];
   getThreads(): number;
   setThreads(threads: number): number;
   blasInfo(): { corename: string; config: string; procs: number };
 }
+
+/** Every function the wrapper calls: an addon built from older sources lacks some of them. */
+const requiredFunctions: readonly (keyof NativeAddon)[] = [
+  'gemm',
+  'im2col',
+  'col2im',
+  'adamStep',
+  'sgdStep',
+  'batchNormForward',
+  'batchNormBackward',
+  'getThreads',
+  'setThreads',
+  'blasInfo',
+];
 
 /** channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, outH, outW. */
 type GeometryArgs = [number, number, number, number, number, number, number, number, number, number, number];
@@ -76,6 +114,12 @@ function tryLoad(): NativeLoadResult {
     addon = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (error) {
     return unavailable(`addon failed to load: ${(error as Error).message.split('\n')[0]}`);
+  }
+  const missing = requiredFunctions.filter((name) => typeof addon[name] !== 'function');
+  if (missing.length > 0) {
+    return unavailable(
+      `addon is out of date (no ${missing.join(', ')}): rebuild it with npm run build:native`,
+    );
   }
   const threads = parseThreads(proc.env.DNIFLOW_BLAS_THREADS);
   if (threads !== undefined) addon.setThreads(threads);
@@ -138,6 +182,24 @@ function wrap(addon: NativeAddon): NativeBackend {
     setThreads: (threads) => addon.setThreads(threads),
     // The addon's functions ignore `this`, so they are used as they are: no extra JS frame per call.
     gemm: addon.gemm,
+    batchNormForward: addon.batchNormForward,
+    batchNormBackward: addon.batchNormBackward,
+    // The step scalars travel as plain numbers (reading an object's properties from C++ costs more).
+    adamStep: (param, grad, m, v, s) =>
+      addon.adamStep(
+        param,
+        grad,
+        m,
+        v,
+        s.beta1,
+        s.beta2,
+        s.eps,
+        s.weightDecay,
+        s.stepSize,
+        s.invSqrtCorrection2,
+      ),
+    sgdStep: (param, grad, momentumBuffer, s) =>
+      addon.sgdStep(param, grad, momentumBuffer, s.lr, s.weightDecay, s.momentum, s.nesterov),
     // Geometry goes as plain integers (cheaper for the addon than property reads, no allocation).
     im2col: (g: ConvGeometry, image, columns) =>
       addon.im2col(

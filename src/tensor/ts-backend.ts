@@ -1,5 +1,7 @@
 import type { Backend, ConvGeometry } from './backend.ts';
+import { batchNormBackward, batchNormForward } from './batch-norm-kernels.ts';
 import { gemm } from './gemm.ts';
+import { adamStep, sgdStep } from './optimizer-kernels.ts';
 
 function im2col(g: ConvGeometry, image: Float32Array, columns: Float32Array): void {
   const plane = g.outH * g.outW;
@@ -50,4 +52,14 @@ function col2im(g: ConvGeometry, columns: Float32Array, image: Float32Array): vo
   }
 }
 
-export const tsBackend: Backend = { name: 'ts', threads: 1, gemm, im2col, col2im };
+export const tsBackend: Backend = {
+  name: 'ts',
+  threads: 1,
+  gemm,
+  im2col,
+  col2im,
+  adamStep,
+  sgdStep,
+  batchNormForward,
+  batchNormBackward,
+};

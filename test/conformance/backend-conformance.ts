@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Backend, type ConvGeometry, convGeometry } from '../../src/tensor/backend.ts';
 import { Prng } from '../../src/tensor/prng.ts';
+import { describeBatchNormConformance } from './batch-norm-conformance.ts';
+import { describeOptimizerConformance } from './optimizer-conformance.ts';
 
 /**
  * Allowed |ours − reference| for each entry of C, relative to the entry's magnitude bound
@@ -403,5 +405,8 @@ export function describeBackendConformance(name: string, getBackend: () => Backe
         });
       });
     });
+
+    describeOptimizerConformance(getBackend);
+    describeBatchNormConformance(getBackend);
   });
 }

@@ -1,3 +1,5 @@
+import { backend } from '../../tensor/backend-registry.ts';
+import type { AdamStepScalars } from '../../tensor/optimizer-kernels.ts';
 import type { Parameter } from '../layer.ts';
 import { Optimizer, type OptimizerOptions } from './optimizer.ts';
 
@@ -13,13 +15,16 @@ export interface AdamOptions extends OptimizerOptions {
  *   g = ∇ + weightDecay·p
  *   m = β1·m + (1 − β1)·g,   v = β2·v + (1 − β2)·g²
  *   p −= (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps)
- * Slots `m` and `v` are the first and second moments.
+ * Slots `m` and `v` are the first and second moments. The loop is the backend's `adamStep` kernel
+ * (src/tensor/optimizer-kernels.ts, and vectorised in the native addon); both compute in float64.
  */
 export class Adam extends Optimizer {
   protected readonly kind = 'Adam';
   readonly beta1: number;
   readonly beta2: number;
   readonly eps: number;
+  /** The kernel's scalars, refreshed per step (one object, so a step allocates nothing). */
+  private readonly scalars: { -readonly [K in keyof AdamStepScalars]: AdamStepScalars[K] };
 
   constructor(parameters: readonly Parameter[], options: AdamOptions) {
     super(parameters, options, ['m', 'v']);
@@ -33,25 +38,26 @@ export class Adam extends Optimizer {
       if (!(beta >= 0 && beta < 1)) throw new Error(`dniflow/nn: Adam needs ${what} in [0, 1), got ${beta}`);
     }
     if (!(this.eps > 0)) throw new Error(`dniflow/nn: Adam needs eps > 0, got ${this.eps}`);
+    this.scalars = {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      eps: this.eps,
+      weightDecay: this.weightDecay,
+      stepSize: 0,
+      invSqrtCorrection2: 0,
+    };
   }
 
   protected update(index: number, lr: number, t: number): void {
-    const p = this.parameters[index].value.data;
-    const grad = this.parameters[index].grad.data;
-    const m = this.slots[0][index].data;
-    const v = this.slots[1][index].data;
-    const { beta1, beta2, eps } = this;
-    const decay = this.weightDecay;
-    const stepSize = lr / (1 - beta1 ** t);
-    const invSqrtCorrection2 = 1 / Math.sqrt(1 - beta2 ** t);
-    const n = p.length;
-    for (let i = 0; i < n; i++) {
-      const g = grad[i] + decay * p[i];
-      const mi = beta1 * m[i] + (1 - beta1) * g;
-      const vi = beta2 * v[i] + (1 - beta2) * g * g;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] -= (stepSize * mi) / (Math.sqrt(vi) * invSqrtCorrection2 + eps);
-    }
+    const s = this.scalars;
+    s.stepSize = lr / (1 - this.beta1 ** t);
+    s.invSqrtCorrection2 = 1 / Math.sqrt(1 - this.beta2 ** t);
+    backend().adamStep(
+      this.parameters[index].value.data,
+      this.parameters[index].grad.data,
+      this.slots[0][index].data,
+      this.slots[1][index].data,
+      s,
+    );
   }
 }

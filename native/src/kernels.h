@@ -1,0 +1,14 @@
+// Registration of the element-wise kernels (optimiser steps, batch norm) on the addon's exports.
+#pragma once
+
+#include <napi.h>
+
+namespace dniflow {
+
+// adamStep, sgdStep (optimizer_kernels.cc).
+void RegisterOptimizerKernels(Napi::Env env, Napi::Object exports);
+
+// batchNormForward, batchNormBackward (batch_norm.cc).
+void RegisterBatchNormKernels(Napi::Env env, Napi::Object exports);
+
+}  // namespace dniflow
