@@ -1,11 +1,12 @@
-# The dniflow native backend: gemm through OpenBLAS's cblas_sgemm; im2col/col2im, the optimiser
-# steps and batch norm in C++.
+# The dniflow native backend: gemm through OpenBLAS's cblas_sgemm; im2col/col2im, ReLU, the
+# optimiser steps and batch norm in C++.
 # Built by scripts/build-native.mjs (the package's install script, and `npm run build:native`).
 {
   'targets': [
     {
       'target_name': 'dniflow_native',
-      'sources': ['src/addon.cc', 'src/args.cc', 'src/conv.cc', 'src/optimizer_kernels.cc', 'src/batch_norm.cc'],
+      'sources': ['src/addon.cc', 'src/args.cc', 'src/conv.cc', 'src/relu.cc',
+                  'src/optimizer_kernels.cc', 'src/batch_norm.cc'],
       'dependencies': ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       'defines': ['NAPI_VERSION=8'],
       # -ffp-contract=off: no fused multiply-adds in our loops, so they give the TS backend's bits.

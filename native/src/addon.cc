@@ -1,8 +1,9 @@
 // dniflow_native: the native compute backend behind src/tensor/backend.ts.
 // gemm is OpenBLAS's cblas_sgemm, called directly on the caller's Float32Array memory (zero-copy);
-// im2col/col2im are plain loops (conv.cc); the optimiser steps and batch norm are vectorised loops
-// (optimizer_kernels.cc, batch_norm.cc). Every size is checked here, in C++, before any write:
-// a JS caller can pass anything, and a bad size must become an error, never a write out of bounds.
+// im2col/col2im are plain loops (conv.cc); ReLU, the optimiser steps and batch norm are vectorised
+// loops (relu.cc, optimizer_kernels.cc, batch_norm.cc). Every size is checked in C++ before any
+// write: a JS caller can pass anything, and a bad size must become an error, never a write out of
+// bounds.
 #include <cblas.h>
 #include <napi.h>
 
@@ -174,6 +175,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getThreads", Napi::Function::New(env, GetThreads, "getThreads"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("blasInfo", Napi::Function::New(env, BlasInfo, "blasInfo"));
+  RegisterReluKernels(env, exports);
   RegisterOptimizerKernels(env, exports);
   RegisterBatchNormKernels(env, exports);
   return exports;

@@ -1,9 +1,12 @@
-// Registration of the element-wise kernels (optimiser steps, batch norm) on the addon's exports.
+// Registration of the element-wise kernels (ReLU, optimiser steps, batch norm) on the addon's exports.
 #pragma once
 
 #include <napi.h>
 
 namespace dniflow {
+
+// relu, reluBackward (relu.cc).
+void RegisterReluKernels(Napi::Env env, Napi::Object exports);
 
 // adamStep, sgdStep (optimizer_kernels.cc).
 void RegisterOptimizerKernels(Napi::Env env, Napi::Object exports);

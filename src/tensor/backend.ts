@@ -47,6 +47,10 @@ export interface Backend {
   im2col(geometry: ConvGeometry, image: Float32Array, columns: Float32Array): void;
   /** Adds columns [C·kh·kw, outH·outW] back into an image [C, H, W] (the adjoint of im2col). */
   col2im(geometry: ConvGeometry, columns: Float32Array, image: Float32Array): void;
+  /** output = max(input, 0), branch-free (see relu-kernels.ts: −∞ gives NaN); output may alias input. */
+  relu(input: Float32Array, output: Float32Array): void;
+  /** gradInput = gradOutput where output > 0, else +0, from the forward *output*. */
+  reluBackward(output: Float32Array, gradOutput: Float32Array, gradInput: Float32Array): void;
   /**
    * One Adam step in place on param, m and v (PyTorch's formula; see optimizer-kernels.ts). All four
    * arrays have the same length.

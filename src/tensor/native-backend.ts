@@ -2,7 +2,7 @@ import type { Backend, ConvGeometry } from './backend.ts';
 
 /**
  * The native backend: native/ (a Node-API addon) calling OpenBLAS's cblas_sgemm on the caller's
- * Float32Array memory, plus im2col/col2im, the optimiser steps and batch norm in C++. The addon checks every size itself and throws
+ * Float32Array memory, plus im2col/col2im, ReLU, the optimiser steps and batch norm in C++. The addon checks every size itself and throws
  * `dniflow/native: ...` rather than write out of bounds.
  *
  * Loading is lazy and guarded: nothing here touches Node's builtins until loadNativeBackend() is
@@ -16,6 +16,8 @@ interface NativeAddon {
   gemm: Backend['gemm'];
   im2col(...args: [...GeometryArgs, image: Float32Array, columns: Float32Array]): void;
   col2im(...args: [...GeometryArgs, columns: Float32Array, image: Float32Array]): void;
+  relu: Backend['relu'];
+  reluBackward: Backend['reluBackward'];
   adamStep(
     param: Float32Array,
     grad: Float32Array,
@@ -50,6 +52,8 @@ const requiredFunctions: readonly (keyof NativeAddon)[] = [
   'gemm',
   'im2col',
   'col2im',
+  'relu',
+  'reluBackward',
   'adamStep',
   'sgdStep',
   'batchNormForward',
@@ -182,6 +186,8 @@ function wrap(addon: NativeAddon): NativeBackend {
     setThreads: (threads) => addon.setThreads(threads),
     // The addon's functions ignore `this`, so they are used as they are: no extra JS frame per call.
     gemm: addon.gemm,
+    relu: addon.relu,
+    reluBackward: addon.reluBackward,
     batchNormForward: addon.batchNormForward,
     batchNormBackward: addon.batchNormBackward,
     // The step scalars travel as plain numbers (reading an object's properties from C++ costs more).

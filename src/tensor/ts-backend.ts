@@ -2,6 +2,7 @@ import type { Backend, ConvGeometry } from './backend.ts';
 import { batchNormBackward, batchNormForward } from './batch-norm-kernels.ts';
 import { gemm } from './gemm.ts';
 import { adamStep, sgdStep } from './optimizer-kernels.ts';
+import { reluBranchFree, reluBranchFreeBackward } from './relu-kernels.ts';
 
 function im2col(g: ConvGeometry, image: Float32Array, columns: Float32Array): void {
   const plane = g.outH * g.outW;
@@ -58,6 +59,8 @@ export const tsBackend: Backend = {
   gemm,
   im2col,
   col2im,
+  relu: reluBranchFree,
+  reluBackward: reluBranchFreeBackward,
   adamStep,
   sgdStep,
   batchNormForward,

@@ -9,6 +9,7 @@ import { type Backend, type ConvGeometry, convGeometry } from '../../src/tensor/
 import { Prng } from '../../src/tensor/prng.ts';
 import { describeBatchNormConformance } from './batch-norm-conformance.ts';
 import { describeOptimizerConformance } from './optimizer-conformance.ts';
+import { describeReluConformance } from './relu-conformance.ts';
 
 /**
  * Allowed |ours − reference| for each entry of C, relative to the entry's magnitude bound
@@ -406,6 +407,7 @@ export function describeBackendConformance(name: string, getBackend: () => Backe
       });
     });
 
+    describeReluConformance(getBackend);
     describeOptimizerConformance(getBackend);
     describeBatchNormConformance(getBackend);
   });

@@ -32,6 +32,20 @@ describe('reductions', () => {
     expect(allFinite(Float32Array.from([Number.NEGATIVE_INFINITY]))).toBe(0);
   });
 
+  it('allFinite finds a single non-finite entry anywhere in a long array (every lane and the tail)', () => {
+    const x = new Float32Array(103).map((_, i) => (i % 7) - 3 + 0.5 * i);
+    x[50] = -0;
+    x[51] = 3.4e38;
+    expect(allFinite(x)).toBe(-1);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      for (const at of [0, 1, 2, 3, 57, 98, 99, 100, 101, 102]) {
+        const y = x.slice();
+        y[at] = bad;
+        expect(allFinite(y), `${bad} at ${at}`).toBe(at);
+      }
+    }
+  });
+
   it('maxAbs', () => {
     expect(maxAbs(Float32Array.from([1, -4, 3]))).toBe(4);
     expect(Number.isNaN(maxAbs(Float32Array.from([1, Number.NaN])))).toBe(true);
