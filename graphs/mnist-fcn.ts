@@ -6,7 +6,10 @@
  *   bprop    locked interfaces, the true gradient (backprop);
  *   nobprop  the gradient stopped at every interface: only the classifier learns;
  *   dni      a synthetic-gradient model on every interface between layers (paper §2.1);
- *   cdni     the same, conditioned on the one-hot label (paper §3.1).
+ *   cdni     the same, conditioned on the one-hot label (paper §3.1);
+ *   stale    the paper's stale-gradient baseline (§3.1): each interface answers at once with the
+ *            gradient computed for the same example at its last visit, one epoch ago (zero in the
+ *            first epoch), exponentially averaged over past visits with `decay`.
  */
 import { backprop, batchNorm, defineGraph, linear, METHODS, methodInterface, network, relu } from 'dniflow';
 
@@ -25,6 +28,14 @@ export default defineGraph({
       description:
         'synthetic-gradient model: linear, or 2 hidden layers of 1024 with BN and ReLU (the paper)',
     },
+    decay: {
+      type: 'number',
+      default: 0,
+      min: 0,
+      max: 0.999,
+      description:
+        'method=stale: exponential-average decay of each example’s past gradients (0: the last visit’s)',
+    },
     sgLr: {
       type: 'number',
       default: 1e-4,
@@ -33,10 +44,10 @@ export default defineGraph({
     },
   },
   training: { epochs: 3, batch: 128, lr: 1e-3, optimizer: 'adam', lrSchedule: (epoch) => 0.5 ** epoch },
-  build({ layers, hidden, method, sg, sgLr }) {
+  build({ layers, hidden, method, sg, sgLr, decay }) {
     const model = sg === 'linear' ? ('linear' as const) : { hidden: [1024, 1024], batchNorm: true };
     const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
-    const between = () => methodInterface(String(method), { model, optimizer });
+    const between = () => methodInterface(String(method), { model, optimizer, decay: Number(decay) });
     const net = network('mnist-fcn').source('mnist', { dataset: 'mnist', shape: [784], classes: 10 });
     const modules: string[] = [];
     for (let i = 1; i <= Number(layers); i++) {

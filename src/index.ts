@@ -16,8 +16,10 @@ export {
   type Method,
   methodInterface,
   type OptimizerSpec,
+  type StaleGradientSpec,
   type SyntheticInputSpec,
   type SyntheticModelSpec,
+  staleGradient,
   stopGradient,
   syntheticInput,
   unlock,
@@ -44,6 +46,7 @@ export {
   network,
 } from './graph/network.ts';
 export { networkFromJSON, networkToJSON } from './graph/serialize.ts';
+export { DATASET_TRAINING_EXAMPLES, STALE_GRADIENT_MAX_BYTES } from './graph/stale-gradient.ts';
 export { type NetworkPlan, validateNetwork } from './graph/validate.ts';
 export {
   DivergenceError,

@@ -22,6 +22,7 @@ export const EDGE_STYLES: Record<EdgeStyleKind, EdgeStyle> = {
   cdni: { stroke: '#009e73', width: 2.4, locked: false },
   syntheticInput: { stroke: '#e69f00', width: 2.4, locked: false },
   unlock: { stroke: '#d55e00', width: 2.4, locked: false },
+  staleGradient: { stroke: '#cc79a7', width: 2.4, locked: false },
 };
 
 /** Dash pattern added to any edge with a delay ≥ 1 (recurrent or time-delayed). */

@@ -15,7 +15,14 @@ import type {
 } from '../src/index.ts';
 
 /** How an interface is drawn; cDNI (a DNI with label context) is told apart from plain DNI. */
-export type EdgeStyleKind = 'backprop' | 'stopGradient' | 'dni' | 'cdni' | 'syntheticInput' | 'unlock';
+export type EdgeStyleKind =
+  | 'backprop'
+  | 'stopGradient'
+  | 'dni'
+  | 'cdni'
+  | 'syntheticInput'
+  | 'unlock'
+  | 'staleGradient';
 
 export interface VizNode {
   id: string;
@@ -124,6 +131,7 @@ const INTERFACE_TITLES: Record<EdgeStyleKind, string> = {
   cdni: 'cDNI (synthetic gradient, label context)',
   syntheticInput: 'synthetic input',
   unlock: 'complete unlock (synthetic gradient + input)',
+  staleGradient: 'stale gradients (per-example table)',
 };
 
 export function interfaceTitle(style: EdgeStyleKind): string {
@@ -145,6 +153,8 @@ function interfaceDetails(iface: InterfaceSpec): [string, string][] {
         ['input model', describeSyntheticModel(iface.input.model)],
         ['input optimizer', describeOptimizer(iface.input.optimizer)],
       ];
+    case 'staleGradient':
+      return [['decay', String(iface.decay)]];
     default:
       return [];
   }

@@ -2,7 +2,10 @@ import type { Prng } from '../tensor/prng.ts';
 import { sizeOf, Tensor } from '../tensor/tensor.ts';
 import { checkDataset, type Dataset, type LabelArray } from './dataset.ts';
 
-/** One minibatch. `inputs` and `labels` live in the batcher's buffers: the next batch overwrites them. */
+/**
+ * One minibatch. `inputs`, `labels` and `examples` live in the batcher's buffers: the next batch
+ * overwrites them.
+ */
 export interface Batch<L extends LabelArray = Uint8Array> {
   /** Position of the batch within its epoch, from 0. */
   readonly index: number;
@@ -11,6 +14,11 @@ export interface Batch<L extends LabelArray = Uint8Array> {
   /** [size, ...dataset.shape]. */
   readonly inputs: Tensor;
   readonly labels: L;
+  /**
+   * The dataset index of each example in the batch, row by row, so that per-example state (the
+   * stale-gradient baseline's table, paper §3.1) can find its rows. A view on a reused buffer.
+   */
+  readonly examples: Uint32Array;
 }
 
 export interface BatchOptions {
@@ -19,7 +27,7 @@ export interface BatchOptions {
 }
 
 /**
- * Gathers examples into two preallocated buffers (inputs and labels), in a seeded shuffled order or
+ * Gathers examples into preallocated buffers (inputs, labels and example indices), in a seeded shuffled order or
  * in dataset order. Buffers are allocated once per batcher and reused for every batch of every
  * epoch; run one epoch of a batcher at a time.
  */
@@ -33,6 +41,8 @@ export class Batcher<L extends LabelArray = Uint8Array> {
   private readonly fullLabels: L;
   private readonly lastInputs: Tensor;
   private readonly lastLabels: L;
+  private readonly fullExamples: Uint32Array;
+  private readonly lastExamples: Uint32Array;
 
   constructor(dataset: Dataset<L>, batchSize: number, options: BatchOptions = {}) {
     if (!Number.isInteger(batchSize) || batchSize <= 0) {
@@ -51,6 +61,8 @@ export class Batcher<L extends LabelArray = Uint8Array> {
     const lastSize = dataset.count % batchSize || batchSize;
     this.lastInputs = this.fullInputs.rows(0, lastSize);
     this.lastLabels = this.fullLabels.subarray(0, lastSize) as L;
+    this.fullExamples = new Uint32Array(batchSize);
+    this.lastExamples = this.fullExamples.subarray(0, lastSize);
   }
 
   /** Batches per epoch, counting the short last batch unless `dropLast`. */
@@ -81,6 +93,7 @@ export class Batcher<L extends LabelArray = Uint8Array> {
       const size = Math.min(batchSize, count - start);
       const inputs = size === batchSize ? this.fullInputs : this.lastInputs;
       const batchLabels = size === batchSize ? this.fullLabels : this.lastLabels;
+      const examples = size === batchSize ? this.fullExamples : this.lastExamples;
       const out = inputs.data;
       // Plain loops rather than set(subarray(...)): no view object per row.
       for (let b = 0; b < size; b++) {
@@ -89,8 +102,9 @@ export class Batcher<L extends LabelArray = Uint8Array> {
         const to = b * rowSize;
         for (let k = 0; k < rowSize; k++) out[to + k] = images[from + k];
         batchLabels[b] = labels[example];
+        examples[b] = example;
       }
-      yield { index, size, inputs, labels: batchLabels };
+      yield { index, size, inputs, labels: batchLabels, examples };
     }
   }
 }

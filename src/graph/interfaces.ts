@@ -30,10 +30,23 @@ export interface SyntheticInputSpec {
   optimizer?: OptimizerSpec;
 }
 
+/**
+ * The stale-gradient baseline (paper §3.1, DESIGN item 7): a non-parametric synthetic gradient. The
+ * edge answers the sender at once with the gradient it stored for the same example when that example
+ * was last seen (zero for an example never seen yet), and stores the gradient that comes back from
+ * the receiver: table[i] ← decay · table[i] + (1 − decay) · δ_i (decay 0: plain stale gradients).
+ */
+export interface StaleGradientSpec {
+  kind: 'staleGradient';
+  /** Exponential-average decay in [0, 1); 0 keeps only the last visit's gradient. */
+  decay: number;
+}
+
 export type InterfaceSpec =
   | { kind: 'backprop' }
   | { kind: 'stopGradient' }
   | DniSpec
+  | StaleGradientSpec
   | SyntheticInputSpec
   /** Complete unlock (paper §3.1): synthetic gradient and synthetic input on the same edge. */
   | { kind: 'unlock'; gradient: DniSpec; input: SyntheticInputSpec };
@@ -45,6 +58,7 @@ export const INTERFACE_KINDS: readonly InterfaceKind[] = [
   'dni',
   'syntheticInput',
   'unlock',
+  'staleGradient',
 ];
 
 export const backprop = (): InterfaceSpec => ({ kind: 'backprop' });
@@ -72,6 +86,10 @@ export function syntheticInput(
   };
 }
 
+export function staleGradient(options: { decay?: number } = {}): StaleGradientSpec {
+  return { kind: 'staleGradient', decay: options.decay ?? 0 };
+}
+
 export function unlock(
   gradient: DniSpec = dni(),
   input: SyntheticInputSpec = syntheticInput(),
@@ -79,17 +97,21 @@ export function unlock(
   return { kind: 'unlock', gradient, input };
 }
 
-/** The paper's training methods for feed-forward experiments (§3.1, Table 1). */
-export type Method = 'bprop' | 'nobprop' | 'dni' | 'cdni';
-export const METHODS: readonly Method[] = ['bprop', 'nobprop', 'dni', 'cdni'];
+/**
+ * The paper's training methods for feed-forward experiments (§3.1, Table 1), and its stale-gradient
+ * baseline (§3.1, "Stale gradients"; not a column of Table 1).
+ */
+export type Method = 'bprop' | 'nobprop' | 'dni' | 'cdni' | 'stale';
+export const METHODS: readonly Method[] = ['bprop', 'nobprop', 'dni', 'cdni', 'stale'];
 
 /**
- * The interface a method puts between two modules: backprop (locked), stopGradient (No Bprop), or a
- * synthetic-gradient model without (DNI) or with (cDNI) the label as context.
+ * The interface a method puts between two modules: backprop (locked), stopGradient (No Bprop), a
+ * synthetic-gradient model without (DNI) or with (cDNI) the label as context, or the per-example
+ * table of stale gradients (`decay` is used by 'stale' only; the model options by dni and cdni only).
  */
 export function methodInterface(
   method: string,
-  options: { model?: SyntheticModelSpec; optimizer?: OptimizerSpec; scale?: number } = {},
+  options: { model?: SyntheticModelSpec; optimizer?: OptimizerSpec; scale?: number; decay?: number } = {},
 ): InterfaceSpec {
   switch (method) {
     case 'bprop':
@@ -97,9 +119,16 @@ export function methodInterface(
     case 'nobprop':
       return stopGradient();
     case 'dni':
-      return dni(options);
+      return dni({ model: options.model, optimizer: options.optimizer, scale: options.scale });
     case 'cdni':
-      return dni({ ...options, context: 'label' });
+      return dni({
+        model: options.model,
+        optimizer: options.optimizer,
+        scale: options.scale,
+        context: 'label',
+      });
+    case 'stale':
+      return staleGradient({ decay: options.decay });
     default:
       throw new Error(`dniflow/graph: unknown method '${method}' (known: ${METHODS.join(', ')})`);
   }

@@ -15,7 +15,17 @@ interface NodeCommon {
 
 export type NodeSpec = NodeCommon &
   (
-    | { kind: 'source'; dataset: string; shape: Shape; classes?: number }
+    | {
+        kind: 'source';
+        dataset: string;
+        shape: Shape;
+        classes?: number;
+        /**
+         * How many training examples the source yields, for per-example state (the stale-gradient
+         * table). Defaults to the known count of a named dataset (see DATASET_TRAINING_EXAMPLES).
+         */
+        examples?: number;
+      }
     | { kind: 'module'; layers: LayerSpec[]; pUpdate?: number }
     | { kind: 'loss'; loss: LossKind }
   );
@@ -43,7 +53,10 @@ export class NetworkBuilder {
     this.graph.replaceAttributes({ name });
   }
 
-  source(name: string, spec: { dataset: string; shape: Shape; classes?: number; cluster?: string }): this {
+  source(
+    name: string,
+    spec: { dataset: string; shape: Shape; classes?: number; examples?: number; cluster?: string },
+  ): this {
     return this.addNode(name, { kind: 'source', ...spec, shape: [...spec.shape] });
   }
 

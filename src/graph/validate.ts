@@ -2,6 +2,7 @@ import type { Shape } from '../tensor/tensor.ts';
 import { INTERFACE_KINDS, type InterfaceSpec, type SyntheticModelSpec } from './interfaces.ts';
 import { layerOutputShape } from './layers.ts';
 import type { Network, NodeSpec } from './network.ts';
+import { checkStaleGradients } from './stale-gradient.ts';
 
 /** What validation learns about a well-formed network: an execution order and every tensor shape. */
 export interface NetworkPlan {
@@ -197,6 +198,13 @@ export function validateNetwork(network: Network): NetworkPlan {
     if (spec.kind === 'module' && spec.pUpdate !== undefined && !(spec.pUpdate > 0 && spec.pUpdate <= 1)) {
       fail(network, `module '${node}' has pUpdate ${spec.pUpdate}; it must lie in (0, 1]`);
     }
+    if (
+      spec.kind === 'source' &&
+      spec.examples !== undefined &&
+      !(Number.isInteger(spec.examples) && spec.examples > 0)
+    ) {
+      fail(network, `source '${node}' has examples ${spec.examples}; it must be a positive integer`);
+    }
   });
 
   checkSparseUpdates(network);
@@ -231,6 +239,13 @@ export function validateNetwork(network: Network): NetworkPlan {
   // The network input x that synthetic inputs read is the first source's (as the runtime feeds it).
   const firstSource = order.find((node) => network.getNodeAttribute(node, 'kind') === 'source')!;
   checkConvModels(network, outputShapes, outputShapes.get(firstSource)!);
+  checkStaleGradients(
+    network,
+    outputShapes,
+    firstSource,
+    (why) => fail(network, why),
+    (edge) => edgeLabel(network, edge),
+  );
   // A delayed edge carries last tick's activation; its shape must still match the receiver.
   network.forEachEdge((edge, attrs, source, target) => {
     if (attrs.delay === 0) return;

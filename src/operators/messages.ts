@@ -28,6 +28,8 @@ export interface BatchContext {
   classes?: number;
   /** The network input x of this step, for synthetic-input models I_B(x) (paper §3.1, complete unlock). */
   input?: Tensor;
+  /** The training-set index of each example in the batch, row by row (per-example stale gradients). */
+  examples?: Uint32Array;
 }
 
 /**

@@ -19,7 +19,7 @@ export interface StepReport {
   completed?: number;
   /** The first module (or 'loss') that produced NaN or ±Infinity this step; nothing was updated from it. */
   nonFinite?: string;
-  /** One entry per synthetic-model regression this step; `kind` is 'dni', 'cdni' or 'syntheticInput'. */
+  /** One entry per synthetic-model regression this step; `kind` is 'dni', 'cdni', 'stale' or 'syntheticInput'. */
   interfaces?: { edge: string; kind: string; loss: number; cosine?: number }[];
 }
 
@@ -28,7 +28,11 @@ export interface StepReport {
  * and checkpoints; an engine owns parameters and the order of computation within a step.
  */
 export interface StepEngine {
-  trainStep(step: number, inputs: Tensor, labels: LabelArray): StepReport;
+  /**
+   * `examples` are the batch's training-set indices, row by row (Batch.examples): interfaces with
+   * per-example state need them; engines without such state may ignore them.
+   */
+  trainStep(step: number, inputs: Tensor, labels: LabelArray, examples?: Uint32Array): StepReport;
   /** Completes every step still in flight (asynchronous schedules); called before evaluation. */
   flush?(): StepReport;
   /** Logits for a batch in evaluation mode; `path` picks the real or the fully synthetic forward path. */

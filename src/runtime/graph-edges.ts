@@ -1,6 +1,7 @@
 import { Subject } from 'rxjs';
 import type { InterfaceSpec } from '../graph/interfaces.ts';
 import type { Network } from '../graph/network.ts';
+import { sourceExampleCount } from '../graph/stale-gradient.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
 import type { EdgeEvent } from '../operators/messages.ts';
 import type { Prng } from '../tensor/prng.ts';
@@ -29,6 +30,7 @@ export function buildEdges(
   classes: number | undefined,
 ): Edge[] {
   const edges: Edge[] = [];
+  const examples = sourceExampleCount(network.getNodeAttributes(dataSource));
   network.forEachEdge((key, attrs, source, target) => {
     if (attrs.delay !== 0) {
       throw new Error(
@@ -42,6 +44,7 @@ export function buildEdges(
         activation: plan.outputShapes.get(source)!,
         input: plan.outputShapes.get(dataSource)!,
         classes,
+        examples,
       },
       prng.stream(`interface/${label}`),
       label,
@@ -51,9 +54,13 @@ export function buildEdges(
   return edges;
 }
 
-/** What a metric measures: a synthetic input, or a synthetic gradient with (cDNI) or without label context. */
+/**
+ * What a metric measures: a synthetic input, the stale-gradient table, or a synthetic gradient with
+ * (cDNI) or without label context.
+ */
 export function metricKind(spec: InterfaceSpec, targetKind: string): string {
   if (targetKind === 'activation') return 'syntheticInput';
+  if (spec.kind === 'staleGradient') return 'stale';
   const context =
     spec.kind === 'dni' ? spec.context : spec.kind === 'unlock' ? spec.gradient.context : undefined;
   return context === 'label' ? 'cdni' : 'dni';

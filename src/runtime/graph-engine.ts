@@ -1,5 +1,5 @@
 import { Subject, type Subscription } from 'rxjs';
-import { type Actor, createActor } from 'xstate';
+import type { Actor } from 'xstate';
 import type { LabelArray } from '../data/dataset.ts';
 import type { Network } from '../graph/network.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
@@ -7,6 +7,7 @@ import { SoftmaxCrossEntropy } from '../nn/losses/softmax-cross-entropy.ts';
 import type { Sequential } from '../nn/sequential.ts';
 import type {
   BackwardMessage,
+  BatchContext,
   EdgeEvent,
   ForwardMessage,
   GradientKind,
@@ -21,8 +22,9 @@ import type { ModuleReport, StepEngine, StepReport } from './engine.ts';
 import { buildEdges, type Edge, metricKind, syntheticInputEdgesNearestLossFirst } from './graph-edges.ts';
 import { buildModuleComputes } from './graph-modules.ts';
 import { captureGraphState, predictThroughGraph } from './graph-predict.ts';
+import { startModuleActor } from './module-actor.ts';
 import type { ModuleCompute } from './module-compute.ts';
-import { type ModuleEvent, moduleMachine } from './module-machine.ts';
+import type { ModuleEvent, moduleMachine } from './module-machine.ts';
 import type { OptimizerChoice } from './optimizers.ts';
 import { restoreState } from './state.ts';
 import { StepOutcome } from './step-outcome.ts';
@@ -48,7 +50,6 @@ export class GraphEngine implements StepEngine {
   private readonly loss = new SoftmaxCrossEntropy('loss');
   private readonly source: string;
   private readonly classes: number | undefined;
-  private readonly receivedKinds = new Map<string, GradientKind[]>();
   private readonly async: AsyncDriver | undefined;
   private readonly outcome = new StepOutcome();
   private tick = 0;
@@ -84,32 +85,52 @@ export class GraphEngine implements StepEngine {
       );
     }
     this.syntheticInputEdges = syntheticInputEdgesNearestLossFirst(this.edges, plan.order);
-    for (const [node, compute] of this.computes) this.actors.set(node, this.startActor(node, compute));
+    for (const [node, compute] of this.computes) {
+      const gradientEdges = this.outEdges(node).filter((e) => e.wired.returnsGradient).length;
+      const actor = startModuleActor(compute, gradientEdges, {
+        forward: (message) => this.runForward(node, compute, message),
+        backward: (step, kind) => this.runBackward(node, compute, step, kind),
+        fail: (error) => this.outcome.fail(error),
+      });
+      this.actors.set(node, actor);
+    }
     this.async = options.schedule ? new AsyncDriver(this.actors, options.schedule) : undefined;
   }
 
-  trainStep(step: number, inputs: Tensor, labels: LabelArray): StepReport {
+  trainStep(step: number, inputs: Tensor, labels: LabelArray, examples?: Uint32Array): StepReport {
     return this.async
-      ? this.trainStepAsync(this.async, step, inputs, labels)
-      : this.trainStepLockstep(step, inputs, labels);
+      ? this.trainStepAsync(this.async, step, inputs, labels, examples)
+      : this.trainStepLockstep(step, inputs, labels, examples);
   }
 
-  private trainStepLockstep(step: number, inputs: Tensor, labels: LabelArray): StepReport {
+  private trainStepLockstep(
+    step: number,
+    inputs: Tensor,
+    labels: LabelArray,
+    examples: Uint32Array | undefined,
+  ): StepReport {
     this.outcome.begin(true);
-    this.emitStep(step, inputs, labels);
+    this.emitStep(step, inputs, labels, examples);
     const failed = this.outcome.failureReport();
     if (failed) return failed;
     this.checkAllReady(`lockstep step ${step}`);
     return this.outcome.summary();
   }
 
-  private trainStepAsync(driver: AsyncDriver, step: number, inputs: Tensor, labels: LabelArray): StepReport {
+  private trainStepAsync(
+    driver: AsyncDriver,
+    step: number,
+    inputs: Tensor,
+    labels: LabelArray,
+    examples: Uint32Array | undefined,
+  ): StepReport {
     this.outcome.begin(false);
     // The batcher reuses its buffers for the next batch; in flight, this step needs its own copy.
     const ownInputs = inputs.clone();
     const ownLabels = labels.slice() as LabelArray;
+    const ownExamples = examples?.slice();
     driver.launch(
-      () => this.emitStep(step, ownInputs, ownLabels),
+      () => this.emitStep(step, ownInputs, ownLabels, ownExamples),
       () => this.outcome.failed,
     );
     return this.outcome.failureReport() ?? this.outcome.summary();
@@ -132,8 +153,18 @@ export class GraphEngine implements StepEngine {
     }
   }
 
-  private emitStep(step: number, inputs: Tensor, labels: LabelArray): void {
-    const context = { labels: labels as Uint8Array | Int32Array, classes: this.classes, input: inputs };
+  private emitStep(
+    step: number,
+    inputs: Tensor,
+    labels: LabelArray,
+    examples: Uint32Array | undefined,
+  ): void {
+    const context: BatchContext = {
+      labels: labels as Uint8Array | Int32Array,
+      classes: this.classes,
+      input: inputs,
+      ...(examples === undefined ? {} : { examples }),
+    };
     const tick = this.tick++;
     // Synthetic inputs first: their receivers start at once, before any real activation (forward unlock).
     // Downstream edges first: a receiver's forward cascades synchronously into the edges after it, and
@@ -189,28 +220,6 @@ export class GraphEngine implements StepEngine {
     for (const actor of this.actors.values()) actor.stop();
   }
 
-  private startActor(node: string, compute: ModuleCompute): Actor<typeof moduleMachine> {
-    const gradientEdges = this.outEdges(node).filter((e) => e.wired.returnsGradient).length;
-    const logic = moduleMachine.provide({
-      actions: {
-        runForward: (_, { message }) => this.runForward(node, compute, message),
-        accumulateGradient: (_, { message }) => {
-          compute.accumulate(message.gradient);
-          this.kindsOf(node).push(message.kind);
-        },
-        runBackward: (_, { step }) => this.runBackward(node, compute, step),
-        skipUpdate: () => {
-          compute.skip();
-          this.receivedKinds.set(node, []);
-        },
-      },
-      guards: { updatesThisStep: () => compute.updatesThisStep() },
-    });
-    const actor = createActor(logic, { input: { gradientEdges } });
-    actor.subscribe({ error: (error) => this.outcome.fail(error) });
-    return actor.start();
-  }
-
   private runForward(node: string, compute: ModuleCompute, message: ForwardMessage): void {
     const output = compute.forward(message.activation, true);
     const outs = this.outEdges(node);
@@ -220,19 +229,14 @@ export class GraphEngine implements StepEngine {
     });
   }
 
-  private runBackward(node: string, compute: ModuleCompute, step: number): void {
+  private runBackward(node: string, compute: ModuleCompute, step: number, kind: GradientKind): void {
     const returnsGradient = this.inEdges(node).some((edge) => edge.source !== this.source);
     if (!returnsGradient) {
       // Nobody reads a gradient with respect to the data: don't compute or copy it.
       compute.updateWithoutInputGradient();
-      this.receivedKinds.set(node, []);
       return;
     }
     const inputGradient = compute.backwardAndUpdate();
-    // What the module passes on is the true gradient only if all it received was true (paper §2).
-    const kinds = this.kindsOf(node);
-    const kind: GradientKind = kinds.every((k) => k === 'true') ? 'true' : 'bootstrapped';
-    this.receivedKinds.set(node, []);
     for (const edge of this.inEdges(node)) {
       if (edge.source === this.source) continue;
       const message: BackwardMessage = { step, tick: this.tick, gradient: inputGradient, kind };
@@ -293,15 +297,6 @@ export class GraphEngine implements StepEngine {
   private post(node: string, event: ModuleEvent): void {
     if (this.async) this.async.post(node, event);
     else this.actors.get(node)!.send(event);
-  }
-
-  private kindsOf(node: string): GradientKind[] {
-    let kinds = this.receivedKinds.get(node);
-    if (!kinds) {
-      kinds = [];
-      this.receivedKinds.set(node, kinds);
-    }
-    return kinds;
   }
 
   private outEdges(node: string): Edge[] {

@@ -5,17 +5,21 @@ import type { DniSpec, InterfaceSpec, SyntheticInputSpec } from '../graph/interf
 import { backprop } from '../operators/backprop.ts';
 import { dni } from '../operators/dni.ts';
 import type { EdgeEvent, RoutedMessage } from '../operators/messages.ts';
+import { staleGradient } from '../operators/stale-gradient.ts';
+import { StaleGradientTable } from '../operators/stale-gradient-table.ts';
 import { stopGradient } from '../operators/stop-gradient.ts';
 import { syntheticInput } from '../operators/synthetic-input.ts';
 import { unlock } from '../operators/unlock.ts';
 import type { Prng } from '../tensor/prng.ts';
-import type { Shape } from '../tensor/tensor.ts';
+import { type Shape, sizeOf } from '../tensor/tensor.ts';
 
 /** An edge's operator and the synthetic models behind it (kept for checkpoints and evaluation). */
 export interface WiredInterface {
   operator: OperatorFunction<EdgeEvent, RoutedMessage>;
   gradientModel?: SyntheticModel;
   inputModel?: SyntheticModel;
+  /** The stale-gradient baseline's per-example table (not checkpointed: it is rebuilt by one epoch). */
+  staleTable?: StaleGradientTable;
   /** Whether the sender gets a gradient back on this edge (all but stop-gradient). */
   returnsGradient: boolean;
 }
@@ -26,6 +30,8 @@ export interface InterfaceShapes {
   /** The network input x, for synthetic inputs. */
   input: Shape;
   classes?: number;
+  /** Training examples of the data source, for per-example state (the stale-gradient table). */
+  examples?: number;
 }
 
 /**
@@ -96,6 +102,16 @@ export function wireInterface(
         forgetAfter: FORGET_AFTER_STEPS,
       });
       return { operator, gradientModel, inputModel, returnsGradient: true };
+    }
+    case 'staleGradient': {
+      if (shapes.examples === undefined) {
+        throw new Error(
+          `dniflow/runtime: staleGradient on ${name} needs the data source's example count (validateNetwork checks it)`,
+        );
+      }
+      const table = new StaleGradientTable(shapes.examples, sizeOf(shapes.activation), spec.decay, name);
+      const operator = staleGradient(table, { forgetAfter: FORGET_AFTER_STEPS });
+      return { operator, staleTable: table, returnsGradient: true };
     }
   }
 }

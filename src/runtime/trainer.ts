@@ -168,6 +168,7 @@ function* trainSteps(
         step,
         batch.inputs.reshape([batch.size, ...options.inputShape]),
         batch.labels,
+        batch.examples,
       );
       if (report.nonFinite !== undefined)
         throw new DivergenceError(report.nonFinite, step, options.checkpointPath);

@@ -13,7 +13,12 @@ function numbered(count: number, shape: number[] = [2, 3]): Dataset {
 }
 
 function exampleIds(
-  batches: Iterable<{ size: number; inputs: { data: Float32Array }; labels: Uint8Array }>,
+  batches: Iterable<{
+    size: number;
+    inputs: { data: Float32Array };
+    labels: Uint8Array;
+    examples: Uint32Array;
+  }>,
 ): number[][] {
   const ids: number[][] = [];
   for (const batch of batches) {
@@ -24,6 +29,8 @@ function exampleIds(
       // the whole row and the label belong to the same example
       expect(batch.inputs.data.subarray(b * rowSize, (b + 1) * rowSize).every((v) => v === id)).toBe(true);
       expect(batch.labels[b]).toBe(id % 256);
+      // ...and so does its example index (per-example state looks rows up by it)
+      expect(batch.examples[b]).toBe(id);
       row.push(id);
     }
     ids.push(row);
@@ -72,21 +79,25 @@ describe('Batcher', () => {
     expect(exampleIds(orderedBatches(numbered(5), 10))).toEqual([[0, 1, 2, 3, 4]]);
   });
 
-  it('reuses the same two buffers for every batch of every epoch', () => {
+  it('reuses the same buffers (inputs, labels, example indices) for every batch of every epoch', () => {
     const batcher = new Batcher(data, 10);
     const inputBuffers = new Set<ArrayBufferLike>();
     const labelBuffers = new Set<ArrayBufferLike>();
+    const exampleBuffers = new Set<ArrayBufferLike>();
     const fullTensors = new Set<unknown>();
     for (let epoch = 0; epoch < 3; epoch++) {
       for (const batch of epoch === 2 ? batcher.ordered() : batcher.shuffled(new Prng(epoch))) {
         inputBuffers.add(batch.inputs.data.buffer);
         labelBuffers.add(batch.labels.buffer);
+        exampleBuffers.add(batch.examples.buffer);
+        expect(batch.examples.length).toBe(batch.size);
         if (batch.size === 10) fullTensors.add(batch.inputs);
         expect(batch.inputs.data.byteOffset).toBe(0);
       }
     }
     expect(inputBuffers.size).toBe(1);
     expect(labelBuffers.size).toBe(1);
+    expect(exampleBuffers.size).toBe(1);
     expect(fullTensors.size).toBe(1);
   });
 

@@ -61,7 +61,13 @@ describe('the example graphs', () => {
     '%s puts the method on every interface between modules',
     async (file) => {
       const definition = await load(file);
-      const expected = { bprop: 'backprop', nobprop: 'stopGradient', dni: 'dni', cdni: 'dni' } as const;
+      const expected = {
+        bprop: 'backprop',
+        nobprop: 'stopGradient',
+        dni: 'dni',
+        cdni: 'dni',
+        stale: 'staleGradient',
+      } as const;
       for (const [method, kind] of Object.entries(expected)) {
         const network = definition.build(resolveParams(definition, { method }));
         const between = network.filterEdges(

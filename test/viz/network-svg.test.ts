@@ -11,7 +11,9 @@ import { allKindsNetwork, branchingNetwork, twoClusterNetwork } from './fixtures
 import { buildGraphFile, graphFiles } from './graph-files.ts';
 import { attribute, elementsWithClass, groupMarkup } from './svg-helpers.ts';
 
-const KINDS: EdgeStyleKind[] = ['backprop', 'stopGradient', 'dni', 'cdni', 'syntheticInput', 'unlock'];
+// The kinds the all-kinds fixture and the legend draw (the stale-gradient baseline is in neither yet).
+type DrawnKind = Exclude<EdgeStyleKind, 'staleGradient'>;
+const KINDS: DrawnKind[] = ['backprop', 'stopGradient', 'dni', 'cdni', 'syntheticInput', 'unlock'];
 
 describe('network pictures of every graph in graphs/', () => {
   const files = graphFiles();
@@ -92,7 +94,7 @@ describe('interface kinds', () => {
     const tag = line(name);
     return `${attribute(tag, 'stroke')}|${attribute(tag, 'stroke-dasharray') ?? 'solid'}`;
   };
-  const edgeOf: Record<EdgeStyleKind, string> = {
+  const edgeOf: Record<DrawnKind, string> = {
     backprop: 'mnist->conv1',
     dni: 'conv1->conv2',
     cdni: 'conv2->fc1',
