@@ -1,6 +1,5 @@
 import { backend } from '../tensor/backend-registry.ts';
 import type { Prng } from '../tensor/prng.ts';
-import { addRowVector, sumRows } from '../tensor/rows.ts';
 import { type Shape, Tensor } from '../tensor/tensor.ts';
 import { checkGradOutput, formatShape, layerError, reuse, reuseDims } from './buffers.ts';
 import { glorotUniform, type Initialiser, zeros } from './init.ts';
@@ -34,6 +33,8 @@ export class Linear implements Layer {
   private input: Tensor | null = null;
   private output: Tensor | null = null;
   private gradInput: Tensor | null = null;
+  /** A row of batch ones: ∂L/∂b = 1ᵀ·gy is then one gemm (grown when the batch size changes). */
+  private ones = new Float32Array(0);
 
   constructor(name: string, inFeatures: number, outFeatures: number, options: LinearOptions) {
     this.name = name;
@@ -86,7 +87,9 @@ export class Linear implements Layer {
     const output = reuseDims(this.output, batch, this.outFeatures);
     this.output = output;
     this.input = input;
-    // y[B, out] = x[B, in] · W[out, in]ᵀ
+    // y[B, out] = x[B, in] · W[out, in]ᵀ (+ b): as PyTorch's addmm, the bias is copied into every row
+    // of y first and the gemm adds onto it (beta = 1), instead of a separate JS pass over y.
+    if (this.bias !== null) fillRows(output.data, batch, this.bias.value.data);
     backend().gemm(
       false,
       true,
@@ -98,11 +101,10 @@ export class Linear implements Layer {
       this.inFeatures,
       this.weight.value.data,
       this.inFeatures,
-      0,
+      this.bias === null ? 0 : 1,
       output.data,
       this.outFeatures,
     );
-    if (this.bias !== null) addRowVector(output.data, batch, this.outFeatures, this.bias.value.data);
     return output;
   }
 
@@ -132,7 +134,25 @@ export class Linear implements Layer {
       this.weight.grad.data,
       this.inFeatures,
     );
-    if (this.bias !== null) sumRows(gradOutput.data, batch, this.outFeatures, this.bias.grad.data);
+    if (this.bias !== null) {
+      // ∂L/∂b[1, out] += 1ᵀ[1, B] · gy[B, out]
+      if (this.ones.length !== batch) this.ones = new Float32Array(batch).fill(1);
+      compute.gemm(
+        false,
+        false,
+        1,
+        this.outFeatures,
+        batch,
+        1,
+        this.ones,
+        batch,
+        gradOutput.data,
+        this.outFeatures,
+        1,
+        this.bias.grad.data,
+        this.outFeatures,
+      );
+    }
   }
 
   backward(gradOutput: Tensor): Tensor {
@@ -167,5 +187,15 @@ export class Linear implements Layer {
 
   buffers(): Record<string, Tensor> {
     return {};
+  }
+}
+
+/** Copies `row` into each of the `rows` rows of `matrix`, doubling the filled prefix each time. */
+function fillRows(matrix: Float32Array, rows: number, row: Float32Array): void {
+  const total = rows * row.length;
+  if (total === 0) return;
+  matrix.set(row, 0);
+  for (let filled = row.length; filled < total; filled *= 2) {
+    matrix.copyWithin(filled, 0, Math.min(filled, total - filled));
   }
 }
