@@ -2,6 +2,7 @@ import { backend } from '../tensor/backend-registry.ts';
 import type { Prng } from '../tensor/prng.ts';
 import { type Shape, Tensor } from '../tensor/tensor.ts';
 import { checkGradOutput, formatShape, layerError, reuse, reuseDims } from './buffers.ts';
+import { allowDeferredZero, overwriteGradient } from './deferred-zero.ts';
 import { glorotUniform, type Initialiser, zeros } from './init.ts';
 import type { Layer, Parameter } from './layer.ts';
 
@@ -51,10 +52,12 @@ export class Linear implements Layer {
     const weight = Tensor.zeros([outFeatures, inFeatures]);
     (options.init ?? glorotUniform)(weight, options.prng);
     this.weight = { name: `${name}.weight`, value: weight, grad: Tensor.zeros(weight.shape) };
+    allowDeferredZero(this.weight.grad.data);
     if (options.bias ?? true) {
       const bias = Tensor.zeros([outFeatures]);
       zeros(bias, options.prng);
       this.bias = { name: `${name}.bias`, value: bias, grad: Tensor.zeros([outFeatures]) };
+      allowDeferredZero(this.bias.grad.data);
     } else {
       this.bias = null;
     }
@@ -118,7 +121,8 @@ export class Linear implements Layer {
     const batch = input.shape[0];
     // Called as a method (not detached) so a class-based native backend keeps its `this`.
     const compute = backend();
-    // ∂L/∂W[out, in] += gyᵀ[out, B] · x[B, in]   (accumulated: beta = 1)
+    // ∂L/∂W[out, in] += gyᵀ[out, B] · x[B, in]: accumulated (beta = 1), or written (beta = 0) when
+    // zeroGrad deferred its zeroing (deferred-zero.ts). Same values: gemm adds onto zeros exactly.
     compute.gemm(
       true,
       false,
@@ -130,7 +134,7 @@ export class Linear implements Layer {
       this.outFeatures,
       input.data,
       this.inFeatures,
-      1,
+      overwriteGradient(this.weight.grad.data) ? 0 : 1,
       this.weight.grad.data,
       this.inFeatures,
     );
@@ -148,7 +152,7 @@ export class Linear implements Layer {
         batch,
         gradOutput.data,
         this.outFeatures,
-        1,
+        overwriteGradient(this.bias.grad.data) ? 0 : 1,
         this.bias.grad.data,
         this.outFeatures,
       );

@@ -1,5 +1,6 @@
 import { type Shape, sameShape, Tensor } from '../../tensor/tensor.ts';
 import { formatShape } from '../buffers.ts';
+import { settleGradient, zeroGradient } from '../deferred-zero.ts';
 import type { Parameter } from '../layer.ts';
 
 /** A learning-rate multiplier as a function of the 0-based index of the step about to be taken. */
@@ -76,11 +77,19 @@ export abstract class Optimizer {
   step(): void {
     const lr = this.currentLr();
     this.stepCount++;
-    for (let i = 0; i < this.parameters.length; i++) this.update(i, lr, this.stepCount);
+    for (let i = 0; i < this.parameters.length; i++) {
+      // A gradient zeroGrad marked that no backward wrote since is zero (see deferred-zero.ts).
+      settleGradient(this.parameters[i].grad.data);
+      this.update(i, lr, this.stepCount);
+    }
   }
 
+  /**
+   * Zeroes every gradient; for Linear's, lazily: they are marked, and the layer's next backward
+   * overwrites instead of adding (src/nn/deferred-zero.ts). Same values, one pass less per step.
+   */
   zeroGrad(): void {
-    for (const p of this.parameters) p.grad.data.fill(0);
+    for (const p of this.parameters) zeroGradient(p.grad.data);
   }
 
   /** A copy of the optimiser's state (safe to keep while training continues). */
