@@ -98,42 +98,24 @@ export class GraphEngine implements StepEngine {
   }
 
   trainStep(step: number, inputs: Tensor, labels: LabelArray, examples?: Uint32Array): StepReport {
-    return this.async
-      ? this.trainStepAsync(this.async, step, inputs, labels, examples)
-      : this.trainStepLockstep(step, inputs, labels, examples);
+    if (!this.async) return this.trainStepLockstep(step, this.batchContext(inputs, labels, examples));
+    // The batcher reuses its buffers for the next batch; in flight, this step needs its own copy.
+    const context = this.batchContext(inputs.clone(), labels.slice() as LabelArray, examples?.slice());
+    this.outcome.begin(false);
+    this.async.launch(
+      () => this.emitStep(step, context),
+      () => this.outcome.failed,
+    );
+    return this.outcome.failureReport() ?? this.outcome.summary();
   }
 
-  private trainStepLockstep(
-    step: number,
-    inputs: Tensor,
-    labels: LabelArray,
-    examples: Uint32Array | undefined,
-  ): StepReport {
+  private trainStepLockstep(step: number, context: BatchContext): StepReport {
     this.outcome.begin(true);
-    this.emitStep(step, inputs, labels, examples);
+    this.emitStep(step, context);
     const failed = this.outcome.failureReport();
     if (failed) return failed;
     this.checkAllReady(`lockstep step ${step}`);
     return this.outcome.summary();
-  }
-
-  private trainStepAsync(
-    driver: AsyncDriver,
-    step: number,
-    inputs: Tensor,
-    labels: LabelArray,
-    examples: Uint32Array | undefined,
-  ): StepReport {
-    this.outcome.begin(false);
-    // The batcher reuses its buffers for the next batch; in flight, this step needs its own copy.
-    const ownInputs = inputs.clone();
-    const ownLabels = labels.slice() as LabelArray;
-    const ownExamples = examples?.slice();
-    driver.launch(
-      () => this.emitStep(step, ownInputs, ownLabels, ownExamples),
-      () => this.outcome.failed,
-    );
-    return this.outcome.failureReport() ?? this.outcome.summary();
   }
 
   flush(): StepReport {
@@ -153,18 +135,19 @@ export class GraphEngine implements StepEngine {
     }
   }
 
-  private emitStep(
-    step: number,
-    inputs: Tensor,
-    labels: LabelArray,
-    examples: Uint32Array | undefined,
-  ): void {
+  /** What every message of a step carries: labels (cDNI), x (synthetic inputs), example indices (stale). */
+  private batchContext(inputs: Tensor, labels: LabelArray, examples: Uint32Array | undefined): BatchContext {
     const context: BatchContext = {
       labels: labels as Uint8Array | Int32Array,
       classes: this.classes,
       input: inputs,
-      ...(examples === undefined ? {} : { examples }),
     };
+    if (examples !== undefined) context.examples = examples;
+    return context;
+  }
+
+  private emitStep(step: number, context: BatchContext): void {
+    const inputs = context.input!;
     const tick = this.tick++;
     // Synthetic inputs first: their receivers start at once, before any real activation (forward unlock).
     // Downstream edges first: a receiver's forward cascades synchronously into the edges after it, and
