@@ -1,7 +1,6 @@
 /** dniflow/operators: one RxJS operator per interface kind, plus the stream shapers (named re-exports only). */
 
 export { backprop } from './backprop.ts';
-export { type DelayStepsOptions, delaySteps } from './delay.ts';
 export {
   checkDniOptions,
   type DniOptions,
@@ -10,7 +9,6 @@ export {
   type SyntheticGradientState,
   syntheticGradientState,
 } from './dni.ts';
-export { exponentialAverage } from './exponential-average.ts';
 export type {
   BackwardMessage,
   BatchContext,
