@@ -7,11 +7,26 @@
  *   nobprop  the gradient stopped at every interface: only the classifier learns;
  *   dni      a synthetic-gradient model on every interface between layers (paper §2.1);
  *   cdni     the same, conditioned on the one-hot label (paper §3.1);
- *   stale    the paper's stale-gradient baseline (§3.1): each interface answers at once with the
- *            gradient computed for the same example at its last visit, one epoch ago (zero in the
- *            first epoch), exponentially averaged over past visits with `decay`.
+ *   stale    the paper's stale-gradient baseline (§3.1): each layer updates with the gradient of its
+ *            output computed for the same example at its last visit, one epoch ago (zero in the
+ *            first epoch), exponentially averaged over past visits with `decay`. With
+ *            `staleTarget=true` (the default) that is the true backprop gradient of that visit; the
+ *            network still runs a full, locked backward pass every step (locked compute: a baseline
+ *            for staleness, not an unlocking method). With `staleTarget=bootstrapped` it is what the
+ *            layer above sent back, itself computed from stale answers (update-unlocked).
  */
-import { backprop, batchNorm, defineGraph, linear, METHODS, methodInterface, network, relu } from 'dniflow';
+import {
+  backprop,
+  batchNorm,
+  defineGraph,
+  linear,
+  METHODS,
+  methodInterface,
+  network,
+  relu,
+  STALE_GRADIENT_TARGETS,
+  type StaleGradientTarget,
+} from 'dniflow';
 
 export default defineGraph({
   name: 'mnist-fcn',
@@ -36,6 +51,13 @@ export default defineGraph({
       description:
         'method=stale: exponential-average decay of each example’s past gradients (0: the last visit’s)',
     },
+    staleTarget: {
+      type: 'choice',
+      default: 'true',
+      choices: STALE_GRADIENT_TARGETS,
+      description:
+        'method=stale: true (the true gradient of the last visit, locked compute) or bootstrapped (what the layer above sent back)',
+    },
     sgLr: {
       type: 'number',
       default: 1e-4,
@@ -44,10 +66,16 @@ export default defineGraph({
     },
   },
   training: { epochs: 3, batch: 128, lr: 1e-3, optimizer: 'adam', lrSchedule: (epoch) => 0.5 ** epoch },
-  build({ layers, hidden, method, sg, sgLr, decay }) {
+  build({ layers, hidden, method, sg, sgLr, decay, staleTarget }) {
     const model = sg === 'linear' ? ('linear' as const) : { hidden: [1024, 1024], batchNorm: true };
     const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
-    const between = () => methodInterface(String(method), { model, optimizer, decay: Number(decay) });
+    const between = () =>
+      methodInterface(String(method), {
+        model,
+        optimizer,
+        decay: Number(decay),
+        staleTarget: staleTarget as StaleGradientTarget,
+      });
     const net = network('mnist-fcn').source('mnist', { dataset: 'mnist', shape: [784], classes: 10 });
     const modules: string[] = [];
     for (let i = 1; i <= Number(layers); i++) {

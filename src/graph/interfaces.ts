@@ -31,16 +31,32 @@ export interface SyntheticInputSpec {
 }
 
 /**
- * The stale-gradient baseline (paper §3.1, DESIGN item 7): a non-parametric synthetic gradient. The
- * edge answers the sender at once with the gradient it stored for the same example when that example
- * was last seen (zero for an example never seen yet), and stores the gradient that comes back from
- * the receiver: table[i] ← decay · table[i] + (1 − decay) · δ_i (decay 0: plain stale gradients).
+ * The stale-gradient baseline (paper §3.1, "Stale gradients"; DESIGN item 7): a per-example table on
+ * the edge A→B, no model. For each example it keeps the gradient with respect to h_A computed at the
+ * example's last visit (one epoch ago at most), exponentially averaged over visits:
+ * table[i] ← decay · table[i] + (1 − decay) · δ_i (decay 0: plain stale gradients). Zero for an
+ * example never seen.
+ *
+ * `target` says what δ_i is and how the sender uses the table:
+ * - 'true' (the paper's baseline: "gradients computed w.r.t. the model E epochs ago"): δ_i is the
+ *   true backprop gradient ∂L/∂h_A, computed with the whole model as it was at that visit. The
+ *   network still runs a full, locked backward pass every step (true gradients flow down every such
+ *   edge); A's *parameter update* uses the table's answer instead of the true gradient. Locked
+ *   compute: a baseline for what staleness does to learning, not an unlocking method.
+ * - 'bootstrapped': a non-parametric synthetic gradient. A gets the table's answer at once and both
+ *   updates and backpropagates with it (update-unlocked); δ_i is what B sends back, computed from the
+ *   answers B itself got, so the loss reaches one interface further down per epoch.
  */
 export interface StaleGradientSpec {
   kind: 'staleGradient';
   /** Exponential-average decay in [0, 1); 0 keeps only the last visit's gradient. */
   decay: number;
+  /** What the table stores and how the sender uses it (see above); 'true' unless said otherwise. */
+  target: StaleGradientTarget;
 }
+
+export type StaleGradientTarget = 'true' | 'bootstrapped';
+export const STALE_GRADIENT_TARGETS: readonly StaleGradientTarget[] = ['true', 'bootstrapped'];
 
 export type InterfaceSpec =
   | { kind: 'backprop' }
@@ -86,8 +102,10 @@ export function syntheticInput(
   };
 }
 
-export function staleGradient(options: { decay?: number } = {}): StaleGradientSpec {
-  return { kind: 'staleGradient', decay: options.decay ?? 0 };
+export function staleGradient(
+  options: { decay?: number; target?: StaleGradientTarget } = {},
+): StaleGradientSpec {
+  return { kind: 'staleGradient', decay: options.decay ?? 0, target: options.target ?? 'true' };
 }
 
 export function unlock(
@@ -107,11 +125,18 @@ export const METHODS: readonly Method[] = ['bprop', 'nobprop', 'dni', 'cdni', 's
 /**
  * The interface a method puts between two modules: backprop (locked), stopGradient (No Bprop), a
  * synthetic-gradient model without (DNI) or with (cDNI) the label as context, or the per-example
- * table of stale gradients (`decay` is used by 'stale' only; the model options by dni and cdni only).
+ * table of stale gradients (`decay` and `staleTarget` are used by 'stale' only; the model options by
+ * dni and cdni only).
  */
 export function methodInterface(
   method: string,
-  options: { model?: SyntheticModelSpec; optimizer?: OptimizerSpec; scale?: number; decay?: number } = {},
+  options: {
+    model?: SyntheticModelSpec;
+    optimizer?: OptimizerSpec;
+    scale?: number;
+    decay?: number;
+    staleTarget?: StaleGradientTarget;
+  } = {},
 ): InterfaceSpec {
   switch (method) {
     case 'bprop':
@@ -128,7 +153,7 @@ export function methodInterface(
         context: 'label',
       });
     case 'stale':
-      return staleGradient({ decay: options.decay });
+      return staleGradient({ decay: options.decay, target: options.staleTarget });
     default:
       throw new Error(`dniflow/graph: unknown method '${method}' (known: ${METHODS.join(', ')})`);
   }

@@ -1,4 +1,5 @@
 import { type Shape, sizeOf } from '../tensor/tensor.ts';
+import { STALE_GRADIENT_TARGETS } from './interfaces.ts';
 import type { Network, NodeSpec } from './network.ts';
 
 /** Training examples of the datasets the runtime loads by name (src/runtime/datasets.ts). */
@@ -25,7 +26,8 @@ export function staleGradientTableBytes(examples: number, activation: Shape): nu
 const gib = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
 
 /**
- * Checks every stale-gradient edge: its decay lies in [0, 1), the data source (`dataSource`, the one
+ * Checks every stale-gradient edge: its decay lies in [0, 1), its target is 'true' or
+ * 'bootstrapped' (a graph serialised before targets existed must say which it means), the data source (`dataSource`, the one
  * the runtime feeds) has a known example count, and the table fits under STALE_GRADIENT_MAX_BYTES.
  * `fail` throws with the network's name; `label` names an edge.
  */
@@ -44,6 +46,11 @@ export function checkStaleGradients(
     const where = `edge ${label(edge)} has a staleGradient interface`;
     if (!(typeof iface.decay === 'number' && iface.decay >= 0 && iface.decay < 1)) {
       fail(`${where} with decay ${iface.decay}; it must lie in [0, 1)`);
+    }
+    if (!STALE_GRADIENT_TARGETS.includes(iface.target)) {
+      fail(
+        `${where} with target ${JSON.stringify(iface.target)}; it must be one of ${STALE_GRADIENT_TARGETS.map((t) => `'${t}'`).join(', ')}`,
+      );
     }
     if (examples === undefined) {
       const dataset = sourceSpec.kind === 'source' ? sourceSpec.dataset : '?';

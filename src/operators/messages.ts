@@ -19,8 +19,15 @@ export type GradientKind = 'true' | 'synthetic' | 'bootstrapped';
 export interface BackwardMessage {
   step: number;
   tick: number;
+  /** ∂L/∂h as this edge delivers it: what the sender backpropagates to its own inputs. */
   gradient: Tensor;
   kind: GradientKind;
+  /**
+   * What the sender's parameter update uses instead of `gradient`, when the interface says so: the
+   * stale-gradient baseline with true targets (paper §3.1) delivers the true gradient to backpropagate
+   * and the example's stale one to update with. Absent: the update uses `gradient`.
+   */
+  update?: Tensor;
 }
 
 export interface BatchContext {

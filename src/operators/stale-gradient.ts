@@ -1,4 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
+import type { StaleGradientTarget } from '../graph/interfaces.ts';
 import { sameShape, Tensor } from '../tensor/tensor.ts';
 import type { EdgeEvent, InterfaceMetric, RoutedMessage } from './messages.ts';
 import { routeEdge, toMetrics, toReceiver, toSender } from './route-edge.ts';
@@ -10,17 +11,33 @@ export interface StaleGradientOptions {
    * receiver that skips a step never sends its gradient. A gradient for a forgotten step is dropped.
    */
   forgetAfter?: number;
+  /**
+   * 'true' (the default): the sender waits for the receiver's gradient, backpropagates it, and
+   * updates with the table's answer. 'bootstrapped': the sender gets the answer at once and uses it
+   * for both. See below.
+   */
+  target?: StaleGradientTarget;
 }
 
 /**
- * The stale-gradient baseline on edge A→B (paper §3.1, "Stale gradients"; DESIGN item 7), a
- * non-parametric synthetic gradient. On each activation h_A of step s, with the batch's example
- * indices in `context.examples`, it routes h_A to the receiver and, at once, to the sender the
- * gradient the table holds for each of those examples: the one computed for the *same example* at
- * its last visit (≤ one epoch ago), or its exponential average over past visits; zero for an example
- * never seen. When B's gradient for step s comes back — the target a DNI edge would regress to, true
- * or bootstrapped — the table stores it for those examples, and a metric compares the answer given
- * with it (‖answer − δ‖² per example, and their cosine). Order per activation: receiver, then sender.
+ * The stale-gradient baseline on edge A→B (paper §3.1, "Stale gradients"; DESIGN item 7). On each
+ * activation h_A of step s, with the batch's example indices in `context.examples`, it looks up, for
+ * each example, the gradient the table holds: the one computed for the *same example* at its last
+ * visit (≤ one epoch ago), or its exponential average over past visits; zero for an example never
+ * seen. It routes h_A to the receiver. When B's gradient δ for step s comes back, the table stores it
+ * for those examples (after the lookup: the answer is always a previous visit's), and a metric
+ * compares the answer with δ (‖answer − δ‖² per example, and their cosine).
+ *
+ * - target 'true' (the paper's baseline: gradients "computed w.r.t. the model E epochs ago"): δ is
+ *   the true ∂L/∂h_A when everything above is locked (backprop or true-target stale edges). The sender
+ *   gets one message, when δ arrives: `gradient` δ, to backpropagate to its own inputs (so the next
+ *   edge down stores a true gradient too), and `update` the stale answer, for its parameter update.
+ *   The sender waits for the whole pass above it: locked compute, like backprop. Order per step:
+ *   receiver, then (once δ is in) metrics, then sender.
+ * - target 'bootstrapped': a non-parametric synthetic gradient. The sender gets the answer at once,
+ *   as its gradient, and updates and backpropagates with it (update-unlocked); δ is then what B
+ *   computed from the answer it got itself, so the loss reaches one interface further down per epoch.
+ *   Order per activation: receiver, then sender.
  *
  * Never another batch's gradient for these activations (that would be a different example's).
  */
@@ -28,7 +45,12 @@ export function staleGradient(
   table: StaleGradientTable,
   options: StaleGradientOptions = {},
 ): OperatorFunction<EdgeEvent, RoutedMessage> {
-  const { forgetAfter } = options;
+  const { forgetAfter, target = 'true' } = options;
+  if (target !== 'true' && target !== 'bootstrapped') {
+    throw new Error(
+      `dniflow/operators: staleGradient on ${table.name} target must be 'true' or 'bootstrapped', got '${String(target)}'`,
+    );
+  }
   if (forgetAfter !== undefined && !(Number.isInteger(forgetAfter) && forgetAfter > 0)) {
     throw new Error(
       `dniflow/operators: staleGradient forgetAfter must be a positive integer, got ${forgetAfter}`,
@@ -63,13 +85,16 @@ export function staleGradient(
         }
         // Looked up before h_A is routed on: under lockstep, B's gradient for this very step comes
         // back (and is stored) while h_A is routed, and the answer must be the previous visit's.
+        // Owned by the message it goes out in (the sender may keep it), hence a fresh array.
         const gradient = new Float32Array(activation.size);
         table.lookup(examples, gradient, step);
         const answer = new Tensor(gradient, activation.shape);
         // Copied: the batcher reuses its index buffer, and B's gradient may come back steps later.
         pending.set(step, { examples: examples.slice(), answer });
         route(toReceiver(message));
-        route(toSender({ step, tick: message.tick, gradient: answer, kind: 'synthetic' }));
+        if (target === 'bootstrapped') {
+          route(toSender({ step, tick: message.tick, gradient: answer, kind: 'synthetic' }));
+        }
       },
 
       backward(message, route) {
@@ -91,6 +116,11 @@ export function staleGradient(
         table.store(entry.examples, gradient.data, step);
         const targetKind = message.kind === 'true' ? 'true' : 'bootstrapped';
         route(toMetrics({ step, tick: message.tick, ...metric, targetKind }));
+        if (target === 'true') {
+          // δ passes on as it is (the sender backpropagates the true gradient); only the sender's
+          // parameter update sees the stale answer.
+          route(toSender({ step, tick: message.tick, gradient, kind: message.kind, update: entry.answer }));
+        }
       },
 
       finalize: () => pending.clear(),

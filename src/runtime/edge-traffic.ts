@@ -12,6 +12,8 @@ export interface EdgeTraffic {
   step: number;
   kind: GradientKind | 'activation';
   tensor: Tensor;
+  /** A delivered gradient's separate parameter update (stale gradients with true targets), if any. */
+  update?: Tensor;
 }
 
 /** One synthetic-model regression of a step, named by edge and by what the model stands for. */
@@ -71,6 +73,7 @@ export function deliveredTraffic(edge: string, routed: RoutedMessage): EdgeTraff
         step: routed.message.step,
         kind: routed.message.kind,
         tensor: routed.message.gradient,
+        ...(routed.message.update ? { update: routed.message.update } : {}),
       };
   }
 }

@@ -110,7 +110,7 @@ export function wireInterface(
         );
       }
       const table = new StaleGradientTable(shapes.examples, sizeOf(shapes.activation), spec.decay, name);
-      const operator = staleGradient(table, { forgetAfter: FORGET_AFTER_STEPS });
+      const operator = staleGradient(table, { forgetAfter: FORGET_AFTER_STEPS, target: spec.target });
       return { operator, staleTable: table, returnsGradient: true };
     }
   }

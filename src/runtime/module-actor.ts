@@ -31,7 +31,7 @@ export function startModuleActor(
     actions: {
       runForward: (_, { message }) => hooks.forward(message),
       accumulateGradient: (_, { message }) => {
-        compute.accumulate(message.gradient);
+        compute.accumulate(message.gradient, message.update);
         kinds.push(message.kind);
       },
       runBackward: (_, { step }) => {

@@ -3,6 +3,7 @@ import type { Sequential } from '../nn/sequential.ts';
 import type { Prng } from '../tensor/prng.ts';
 import { allFinite } from '../tensor/reduce.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import { GradientSum } from './gradient-sum.ts';
 
 /** Thrown inside a step when a module's output is NaN or infinite; the engine reports it. */
 export class NonFiniteOutput extends Error {
@@ -22,9 +23,14 @@ export class ModuleCompute {
   private readonly baseLr: number;
   private readonly coin: Prng | undefined;
   readonly pUpdate: number;
-  private gradientSum: Tensor | null = null;
-  /** Whether gradientSum is this module's own copy (false: it is the first message's tensor). */
-  private ownsGradientSum = false;
+  /** What the step's gradients sum to: backpropagated to the module's inputs. */
+  private readonly gradientSum = new GradientSum();
+  /**
+   * What the parameter update uses, kept only once some edge delivered a separate `update` (the
+   * stale-gradient baseline with true targets, paper §3.1); until then the update is gradientSum.
+   */
+  private readonly updateSum = new GradientSum();
+  private separateUpdate = false;
   updates = 0;
 
   constructor(name: string, layers: Sequential, optimizer: Optimizer, pUpdate: number, coin?: Prng) {
@@ -44,23 +50,19 @@ export class ModuleCompute {
   }
 
   /**
-   * Adds a received gradient into the step's sum. The first one is kept by reference (messages own
-   * their tensors and nobody writes to them), and copied only if a second one must be added to it:
-   * a module with one gradient edge, the usual case, copies nothing.
+   * Adds a received gradient into the step's sum, and its `update` (if the edge delivered one) into
+   * the update's sum; an edge without one updates with its gradient, as usual.
    */
-  accumulate(gradient: Tensor): void {
-    if (this.gradientSum === null) {
-      this.gradientSum = gradient;
-      this.ownsGradientSum = false;
-      return;
+  accumulate(gradient: Tensor, update?: Tensor): void {
+    if (update !== undefined && !this.separateUpdate) {
+      this.separateUpdate = true;
+      // Earlier edges update with what they delivered. Added (and so copied, below) before
+      // gradientSum is next written in place.
+      const earlier = this.gradientSum.peek();
+      if (earlier !== null) this.updateSum.add(earlier);
     }
-    if (!this.ownsGradientSum) {
-      this.gradientSum = this.gradientSum.clone();
-      this.ownsGradientSum = true;
-    }
-    const sum = this.gradientSum.data;
-    const add = gradient.data;
-    for (let i = 0; i < sum.length; i++) sum[i] += add[i];
+    if (this.separateUpdate) this.updateSum.add(update ?? gradient);
+    this.gradientSum.add(gradient);
   }
 
   /** Whether this step updates: always when pUpdate is 1; otherwise a draw from the module's own stream. */
@@ -68,14 +70,40 @@ export class ModuleCompute {
     return this.pUpdate >= 1 || this.coin!.uniform() < this.pUpdate;
   }
 
-  /** Backpropagates the summed gradient, takes one optimiser step, returns ∂L/∂input (message-owned). */
+  /**
+   * Backpropagates the summed gradient, takes one optimiser step, returns ∂L/∂input (message-owned).
+   * With a separate update sum (stale gradients, true targets; paper §3.1), ∂L/∂input comes from the
+   * gradient sum and the parameter gradients from the update sum: two backward passes over the same
+   * forward caches (this step's, so either order is valid). The input gradient goes first, so it is
+   * computed with the weights before the step, as backprop computes it.
+   */
   backwardAndUpdate(): Tensor {
     const gradient = this.takeGradient();
+    const update = this.takeUpdate();
     this.optimizer.zeroGrad();
     const inputGradient = this.layers.backward(gradient).clone();
+    if (update !== null) {
+      // Discards the parameter gradients of the pass above: the update is the stale gradient's.
+      this.optimizer.zeroGrad();
+      this.layers.backwardParameters(update);
+    }
     this.optimizer.step();
     this.updates++;
     return inputGradient;
+  }
+
+  /**
+   * backwardAndUpdate for a module whose input gradient goes nowhere (its inputs all come from the
+   * data source): the first layer skips ∂L/∂input, and nothing is copied out. Same parameter update
+   * (from the update sum when there is one: the gradient sum is then not needed at all).
+   */
+  updateWithoutInputGradient(): void {
+    const gradient = this.takeGradient();
+    const update = this.takeUpdate() ?? gradient;
+    this.optimizer.zeroGrad();
+    this.layers.backwardParameters(update);
+    this.optimizer.step();
+    this.updates++;
   }
 
   /**
@@ -83,20 +111,10 @@ export class ModuleCompute {
    * gradient arrives and does not accumulate that one, so a module with a single gradient-bearing
    * output edge has nothing summed here: there is nothing to require.
    */
-  /**
-   * backwardAndUpdate for a module whose input gradient goes nowhere (its inputs all come from the
-   * data source): the first layer skips ∂L/∂input, and nothing is copied out. Same parameter update.
-   */
-  updateWithoutInputGradient(): void {
-    const gradient = this.takeGradient();
-    this.optimizer.zeroGrad();
-    this.layers.backwardParameters(gradient);
-    this.optimizer.step();
-    this.updates++;
-  }
-
   skip(): void {
-    this.gradientSum = null;
+    this.gradientSum.take();
+    this.updateSum.take();
+    this.separateUpdate = false;
   }
 
   scaleLearningRate(factor: number): void {
@@ -104,9 +122,15 @@ export class ModuleCompute {
   }
 
   private takeGradient(): Tensor {
-    const gradient = this.gradientSum;
+    const gradient = this.gradientSum.take();
     if (gradient === null) throw new Error(`dniflow/runtime: module '${this.name}' has no gradient to apply`);
-    this.gradientSum = null;
     return gradient;
+  }
+
+  /** The update sum if an edge delivered a separate update this step, else null (update with the gradient). */
+  private takeUpdate(): Tensor | null {
+    if (!this.separateUpdate) return null;
+    this.separateUpdate = false;
+    return this.updateSum.take();
   }
 }

@@ -8,6 +8,7 @@ import {
   network,
   relu,
   STALE_GRADIENT_MAX_BYTES,
+  STALE_GRADIENT_TARGETS,
   staleGradient,
 } from '../../src/index.ts';
 
@@ -46,6 +47,15 @@ describe('validateNetwork: the stale-gradient baseline (paper §3.1, DESIGN item
     }
   });
 
+  it("rejects a target other than 'true' or 'bootstrapped' (e.g. a graph saved before targets), naming the edge", () => {
+    expect(STALE_GRADIENT_TARGETS).toEqual(['true', 'bootstrapped']);
+    expect(() => validateNetwork(staleEdge(staleGradient({ target: 'bootstrapped' })))).not.toThrow();
+    const old = { kind: 'staleGradient', decay: 0 } as InterfaceSpec;
+    expect(() => validateNetwork(staleEdge(old))).toThrow(
+      "dniflow/graph: network 'stale': edge a -> b has a staleGradient interface with target undefined; it must be one of 'true', 'bootstrapped'",
+    );
+  });
+
   it('rejects a data source with no known example count, naming the edge and the source', () => {
     expect(() => validateNetwork(staleEdge(staleGradient(), { dataset: 'mine' }))).toThrow(
       "edge a -> b has a staleGradient interface, which keeps one gradient per training example, but source 'data' (dataset 'mine') has no known example count; give the source `examples`",
@@ -67,10 +77,16 @@ describe('validateNetwork: the stale-gradient baseline (paper §3.1, DESIGN item
 
   it("is the graphs' method 'stale', with the decay passed through", () => {
     expect(METHODS).toContain('stale');
-    expect(methodInterface('stale')).toEqual({ kind: 'staleGradient', decay: 0 });
+    expect(methodInterface('stale')).toEqual({ kind: 'staleGradient', decay: 0, target: 'true' });
     expect(methodInterface('stale', { decay: 0.5, model: 'linear' })).toEqual({
       kind: 'staleGradient',
       decay: 0.5,
+      target: 'true',
+    });
+    expect(methodInterface('stale', { staleTarget: 'bootstrapped' })).toEqual({
+      kind: 'staleGradient',
+      decay: 0,
+      target: 'bootstrapped',
     });
     // The other methods ignore decay.
     expect(methodInterface('dni', { decay: 0.5 })).toEqual({ kind: 'dni', model: 'linear', scale: 1 });

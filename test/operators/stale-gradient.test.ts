@@ -6,6 +6,10 @@ import { StaleGradientTable } from '../../src/operators/stale-gradient-table.ts'
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { testScheduler, toMetrics, toReceiver, toSender } from './fakes.ts';
 
+// These cases are the bootstrapped target (the sender answered at once); stale-gradient-true.test.ts
+// has the true one.
+const BOOTSTRAPPED = { target: 'bootstrapped' } as const;
+
 // Two floats per example; a batch's activation has one row per example index.
 const ROW = 2;
 
@@ -45,7 +49,7 @@ const answer = (step: number, values: number[]): RoutedMessage =>
     kind: 'synthetic',
   });
 
-describe('staleGradient', () => {
+describe('staleGradient, bootstrapped target', () => {
   it('answers zero for examples never seen, then for each example the gradient of its own last visit', () => {
     const table = new StaleGradientTable(4, ROW, 0, 'a->b');
     const f1 = forwardOf(1, [0, 1]);
@@ -59,25 +63,28 @@ describe('staleGradient', () => {
         d: backwardOf(2, [5, 6, 7, 8], 'bootstrapped'),
         e: f3,
       });
-      expectObservable(source.pipe(staleGradient(table))).toBe('(rs)--m-----(RS)--M-----(tu)--|', {
-        r: receiver(f1),
-        s: answer(1, [0, 0, 0, 0]),
-        // ‖0 − δ‖² per example = (1 + 4 + 9 + 16) / 2; the cosine with a zero answer is 0 (undefined).
-        m: toMetrics({ step: 1, tick: 15, loss: 15, cosine: 0, targetKind: 'true' }),
-        R: receiver(f2),
-        // Example 1 was seen at step 1 with [3, 4]; example 2 never.
-        S: answer(2, [3, 4, 0, 0]),
-        M: toMetrics({
-          step: 2,
-          tick: 25,
-          loss: (4 + 4 + 49 + 64) / 2,
-          cosine: 39 / (5 * Math.sqrt(174)),
-          targetKind: 'bootstrapped',
-        }),
-        t: receiver(f3),
-        // Example 1's own last visit (step 2), not the batch's last gradient row; example 0's from step 1.
-        u: answer(3, [5, 6, 1, 2]),
-      });
+      expectObservable(source.pipe(staleGradient(table, BOOTSTRAPPED))).toBe(
+        '(rs)--m-----(RS)--M-----(tu)--|',
+        {
+          r: receiver(f1),
+          s: answer(1, [0, 0, 0, 0]),
+          // ‖0 − δ‖² per example = (1 + 4 + 9 + 16) / 2; the cosine with a zero answer is 0 (undefined).
+          m: toMetrics({ step: 1, tick: 15, loss: 15, cosine: 0, targetKind: 'true' }),
+          R: receiver(f2),
+          // Example 1 was seen at step 1 with [3, 4]; example 2 never.
+          S: answer(2, [3, 4, 0, 0]),
+          M: toMetrics({
+            step: 2,
+            tick: 25,
+            loss: (4 + 4 + 49 + 64) / 2,
+            cosine: 39 / (5 * Math.sqrt(174)),
+            targetKind: 'bootstrapped',
+          }),
+          t: receiver(f3),
+          // Example 1's own last visit (step 2), not the batch's last gradient row; example 0's from step 1.
+          u: answer(3, [5, 6, 1, 2]),
+        },
+      );
     });
     expect(Array.from(table.row(3))).toEqual([0, 0]);
     expect(table.hasSeen(3)).toBe(false);
@@ -93,7 +100,7 @@ describe('staleGradient', () => {
         d: backwardOf(2, [4, 8]),
         e: forwardOf(3, [0]),
       });
-      const routed = source.pipe(staleGradient(table));
+      const routed = source.pipe(staleGradient(table, BOOTSTRAPPED));
       expectObservable(routed).toBe('(rs)--m-----(RS)--M-----(tu)--|', {
         r: receiver(forwardOf(1, [0])),
         s: answer(1, [0, 0]),
@@ -121,7 +128,7 @@ describe('staleGradient', () => {
     const table = new StaleGradientTable(2, ROW, 0);
     const edge = new Subject<EdgeEvent>();
     const routed: RoutedMessage[] = [];
-    edge.pipe(staleGradient(table)).subscribe((message) => {
+    edge.pipe(staleGradient(table, BOOTSTRAPPED)).subscribe((message) => {
       routed.push(message);
       if (message.to === 'receiver') edge.next(backwardOf(message.message.step, [9, 9, 9, 9]));
     });
@@ -145,8 +152,8 @@ describe('staleGradient', () => {
   it('completes with nothing on an empty source', () => {
     const table = new StaleGradientTable(2, ROW, 0);
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold<EdgeEvent>('|').pipe(staleGradient(table))).toBe('|');
-      expectObservable(cold<EdgeEvent>('---|').pipe(staleGradient(table))).toBe('---|');
+      expectObservable(cold<EdgeEvent>('|').pipe(staleGradient(table, BOOTSTRAPPED))).toBe('|');
+      expectObservable(cold<EdgeEvent>('---|').pipe(staleGradient(table, BOOTSTRAPPED))).toBe('---|');
     });
     expect(table.hasSeen(0)).toBe(false);
   });
@@ -156,7 +163,7 @@ describe('staleGradient', () => {
     const f1 = forwardOf(1, [0]);
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('a---#', { a: f1 }, new Error('upstream broke'));
-      expectObservable(source.pipe(staleGradient(table))).toBe(
+      expectObservable(source.pipe(staleGradient(table, BOOTSTRAPPED))).toBe(
         '(rs)#',
         { r: receiver(f1), s: answer(1, [0, 0]) },
         new Error('upstream broke'),
@@ -170,14 +177,14 @@ describe('staleGradient', () => {
     const f1 = forwardOf(1, [0]);
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
       const source = cold('a-----b-|', { a: f1, b: backwardOf(1, [1, 1]) });
-      expectObservable(source.pipe(staleGradient(table)), '^---!').toBe('(rs)', {
+      expectObservable(source.pipe(staleGradient(table, BOOTSTRAPPED)), '^---!').toBe('(rs)', {
         r: receiver(f1),
         s: answer(1, [0, 0]),
       });
       expectSubscriptions(source.subscriptions).toBe('^---!');
       // A new subscription does not inherit step 1's pending answer.
       const late = cold('a-|', { a: backwardOf(1, [1, 1]) });
-      expectObservable(late.pipe(staleGradient(table))).toBe(
+      expectObservable(late.pipe(staleGradient(table, BOOTSTRAPPED))).toBe(
         '#',
         undefined,
         new Error('dniflow/operators: staleGradient on a->b got a gradient for step 1 with no activation'),
@@ -191,7 +198,9 @@ describe('staleGradient', () => {
     const f1 = forwardOf(1, [0]);
     testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a-b-|', { a: f1, b: forwardOf(2, [1]) });
-      expectObservable(source.pipe(staleGradient(table), take(1))).toBe('(r|)', { r: receiver(f1) });
+      expectObservable(source.pipe(staleGradient(table, BOOTSTRAPPED), take(1))).toBe('(r|)', {
+        r: receiver(f1),
+      });
     });
   });
 
@@ -203,7 +212,7 @@ describe('staleGradient', () => {
       testScheduler().run(({ cold, flush }) => {
         const values = Object.fromEntries(events.map((e, i) => [String.fromCharCode(97 + i), e]));
         cold(`${Object.keys(values).join('')}|`, values)
-          .pipe(staleGradient(table()))
+          .pipe(staleGradient(table(), BOOTSTRAPPED))
           .subscribe({ next: (m) => routed.push(m.to), error: (e: Error) => routed.push(e.message) });
         flush();
       });
@@ -233,12 +242,15 @@ describe('staleGradient', () => {
     const f3 = forwardOf(3, [1]);
     testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a-----b-----c-|', { a: f1, b: f3, c: backwardOf(1, [7, 7]) });
-      expectObservable(source.pipe(staleGradient(table, { forgetAfter: 2 }))).toBe('(rs)--(RS)----|', {
-        r: receiver(f1),
-        s: answer(1, [0, 0]),
-        R: receiver(f3),
-        S: answer(3, [0, 0]),
-      });
+      expectObservable(source.pipe(staleGradient(table, { forgetAfter: 2, ...BOOTSTRAPPED }))).toBe(
+        '(rs)--(RS)----|',
+        {
+          r: receiver(f1),
+          s: answer(1, [0, 0]),
+          R: receiver(f3),
+          S: answer(3, [0, 0]),
+        },
+      );
     });
     expect(table.hasSeen(0)).toBe(false);
     expect(() => staleGradient(table, { forgetAfter: 0 })).toThrow(
