@@ -78,16 +78,22 @@ function checkConvModels(network: Network, shapes: Map<string, Shape>, input: Sh
 
 /**
  * Sparse updates (paper §3.1): a module that skips a step neither updates nor backpropagates. If its
- * input edge passes the receiver's own gradient back (backprop, or a synthetic input, which leaves
- * the backward pass locked), the sending module waits for a gradient that never comes.
+ * input edge passes the receiver's own gradient back (backprop; a synthetic input, which leaves the
+ * backward pass locked; or stale gradients with the true target, which wait for the true gradient),
+ * the sending module waits for a gradient that never comes.
  */
 function checkSparseUpdates(network: Network): void {
   network.forEachNode((node, spec) => {
     if (spec.kind !== 'module' || spec.pUpdate === undefined || spec.pUpdate >= 1) return;
     network.forEachInEdge(node, (edge, attrs, source) => {
-      const kind = attrs.interface.kind;
+      const iface = attrs.interface;
+      const kind = iface.kind === 'staleGradient' ? `staleGradient, target '${iface.target}'` : iface.kind;
       if (network.getNodeAttribute(source, 'kind') !== 'module') return;
-      if (kind !== 'backprop' && kind !== 'syntheticInput') return;
+      const locked =
+        iface.kind === 'backprop' ||
+        iface.kind === 'syntheticInput' ||
+        (iface.kind === 'staleGradient' && iface.target === 'true');
+      if (!locked) return;
       fail(
         network,
         `module '${node}' has pUpdate ${spec.pUpdate}, but its input edge ${edgeLabel(network, edge)} is locked (${kind}): on a step '${node}' skips it sends no gradient back and '${source}' would wait forever; put dni() or stopGradient() on the edge, or drop pUpdate`,

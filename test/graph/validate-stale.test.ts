@@ -56,6 +56,23 @@ describe('validateNetwork: the stale-gradient baseline (paper §3.1, DESIGN item
     );
   });
 
+  it('rejects pUpdate < 1 behind a true-target edge (the sender waits for the true gradient), not a bootstrapped one', () => {
+    const sparse = (iface: InterfaceSpec) =>
+      network('stale')
+        .source('data', { dataset: 'mnist', shape: [784], classes: 10 })
+        .module('a', [linear(16), relu()])
+        .module('b', [linear(10)], { pUpdate: 0.5 })
+        .loss('loss', 'softmaxCrossEntropy')
+        .connect('data', 'a')
+        .connect('a', 'b', iface)
+        .connect('b', 'loss')
+        .build();
+    expect(() => validateNetwork(sparse(staleGradient()))).toThrow(
+      "module 'b' has pUpdate 0.5, but its input edge a -> b is locked (staleGradient, target 'true')",
+    );
+    expect(() => validateNetwork(sparse(staleGradient({ target: 'bootstrapped' })))).not.toThrow();
+  });
+
   it('rejects a data source with no known example count, naming the edge and the source', () => {
     expect(() => validateNetwork(staleEdge(staleGradient(), { dataset: 'mine' }))).toThrow(
       "edge a -> b has a staleGradient interface, which keeps one gradient per training example, but source 'data' (dataset 'mine') has no known example count; give the source `examples`",
