@@ -22,7 +22,8 @@ export const EDGE_STYLES: Record<EdgeStyleKind, EdgeStyle> = {
   cdni: { stroke: '#009e73', width: 2.4, locked: false },
   syntheticInput: { stroke: '#e69f00', width: 2.4, locked: false },
   unlock: { stroke: '#d55e00', width: 2.4, locked: false },
-  staleGradient: { stroke: '#cc79a7', width: 2.4, locked: false },
+  // Locked with its default true-gradient target; the bootstrapped variant is not (see model.ts details).
+  staleGradient: { stroke: '#cc79a7', width: 2.4, locked: true },
 };
 
 /** Dash pattern added to any edge with a delay ≥ 1 (recurrent or time-delayed). */

@@ -70,6 +70,7 @@ export const LEGEND_ITEMS: LegendItem[] = [
       (x, y) => modelNode({ x: x - 12, y }, 'dni') + modelNode({ x: x + 14, y }, 'input'),
     ),
   },
+  { key: 'staleGradient', text: 'stale gradients: per-example table', draw: sample('staleGradient') },
   { key: 'delayed', text: 'recurrent / delayed (Δt ≥ 1)', draw: sample('backprop', 1) },
   { key: 'source', text: 'data source', draw: nodeSample('source') },
   { key: 'module', text: 'module (its layers)', draw: nodeSample('module') },

@@ -154,7 +154,10 @@ function interfaceDetails(iface: InterfaceSpec): [string, string][] {
         ['input optimizer', describeOptimizer(iface.input.optimizer)],
       ];
     case 'staleGradient':
-      return [['decay', String(iface.decay)]];
+      return [
+        ['decay', String(iface.decay)],
+        ['target', iface.target === 'true' ? 'true gradient (locked baseline)' : 'bootstrapped (unlocked)'],
+      ];
     default:
       return [];
   }
