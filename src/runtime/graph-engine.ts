@@ -22,6 +22,7 @@ import type { ModuleReport, StepEngine, StepReport } from './engine.ts';
 import { buildEdges, type Edge, metricKind, syntheticInputEdgesNearestLossFirst } from './graph-edges.ts';
 import { buildModuleComputes } from './graph-modules.ts';
 import { captureGraphState, predictThroughGraph } from './graph-predict.ts';
+import { messageTensor } from './message-tensor.ts';
 import { startModuleActor } from './module-actor.ts';
 import type { ModuleCompute } from './module-compute.ts';
 import type { ModuleEvent, moduleMachine } from './module-machine.ts';
@@ -47,13 +48,17 @@ export class GraphEngine implements StepEngine {
   /** Edges with a synthetic-input model, the one nearest the loss first (see emitStep). */
   private readonly syntheticInputEdges: Edge[];
   private readonly subscriptions: Subscription[] = [];
-  private readonly loss = new SoftmaxCrossEntropy('loss');
+  /** One per loss node, so that a loss gradient's buffer is rewritten only by its own next step. */
+  private readonly losses = new Map<string, SoftmaxCrossEntropy>();
   private readonly source: string;
   private readonly classes: number | undefined;
   private readonly async: AsyncDriver | undefined;
   private readonly outcome = new StepOutcome();
   private tick = 0;
-  /** Every message on every edge, for pictures, dashboards and tests. Subscribers must not mutate tensors. */
+  /**
+   * Every message on every edge, for pictures, dashboards and tests. Subscribers must not mutate
+   * tensors, and must copy what they keep past the step: in lockstep they are the modules' buffers.
+   */
   readonly traffic = new Subject<EdgeTraffic>();
 
   constructor(
@@ -84,6 +89,8 @@ export class GraphEngine implements StepEngine {
         }),
       );
     }
+    for (const node of network.filterNodes((_n, spec) => spec.kind === 'loss'))
+      this.losses.set(node, new SoftmaxCrossEntropy(node));
     this.syntheticInputEdges = syntheticInputEdgesNearestLossFirst(this.edges, plan.order);
     for (const [node, compute] of this.computes) {
       const gradientEdges = this.outEdges(node).filter((e) => e.wired.returnsGradient).length;
@@ -207,7 +214,8 @@ export class GraphEngine implements StepEngine {
     const output = compute.forward(message.activation, true);
     const outs = this.outEdges(node);
     outs.forEach((edge, i) => {
-      const activation = i === 0 ? output : output.clone();
+      // A second receiver gets its own copy all the same (fan-out is rare and off the hot path).
+      const activation = i === 0 ? messageTensor(output, this.async !== undefined) : output.clone();
       this.send(edge, { type: 'forward', message: { ...message, activation } });
     });
   }
@@ -219,7 +227,7 @@ export class GraphEngine implements StepEngine {
       compute.updateWithoutInputGradient();
       return;
     }
-    const inputGradient = compute.backwardAndUpdate();
+    const inputGradient = messageTensor(compute.backwardAndUpdate(), this.async !== undefined);
     for (const edge of this.inEdges(node)) {
       if (edge.source === this.source) continue;
       const message: BackwardMessage = { step, tick: this.tick, gradient: inputGradient, kind };
@@ -259,9 +267,10 @@ export class GraphEngine implements StepEngine {
     const labels = message.context?.labels;
     if (!labels)
       throw new Error(`dniflow/runtime: loss '${edge.target}' got no labels at step ${message.step}`);
-    this.outcome.losses.push(this.loss.forward(message.activation, labels));
+    const loss = this.losses.get(edge.target)!;
+    this.outcome.losses.push(loss.forward(message.activation, labels));
     this.async?.landed();
-    const gradient = this.loss.backward().clone();
+    const gradient = messageTensor(loss.backward(), this.async !== undefined);
     edge.subject.next({
       type: 'backward',
       message: { step: message.step, tick: message.tick, gradient, kind: 'true' },

@@ -42,11 +42,15 @@ export class ModuleCompute {
     this.coin = coin;
   }
 
-  /** The forward pass, copied into a tensor the outgoing message owns. */
+  /**
+   * The forward pass, in the last layer's buffer: valid until this module's next forward (or
+   * predict). Not copied here: the engine decides whether a message needs its own copy (it does
+   * under the asynchronous scheduler, not in lockstep: see GraphEngine.messageTensor).
+   */
   forward(input: Tensor, training: boolean): Tensor {
     const output = this.layers.forward(input, training);
     if (allFinite(output.data) !== -1) throw new NonFiniteOutput(this.name);
-    return output.clone();
+    return output;
   }
 
   /**
@@ -71,7 +75,9 @@ export class ModuleCompute {
   }
 
   /**
-   * Backpropagates the summed gradient, takes one optimiser step, returns ∂L/∂input (message-owned).
+   * Backpropagates the summed gradient, takes one optimiser step, returns ∂L/∂input in the first
+   * layer's buffer (valid until this module's next backward; copying is the engine's call, as for
+   * `forward`).
    * With a separate update sum (stale gradients, true targets; paper §3.1), ∂L/∂input comes from the
    * gradient sum and the parameter gradients from the update sum: two backward passes over the same
    * forward caches (this step's, so either order is valid). The input gradient goes first, so it is
@@ -81,8 +87,11 @@ export class ModuleCompute {
     const gradient = this.takeGradient();
     const update = this.takeUpdate();
     this.optimizer.zeroGrad();
-    const inputGradient = this.layers.backward(gradient).clone();
+    let inputGradient = this.layers.backward(gradient);
     if (update !== null) {
+      // Copied first: the second pass rewrites the first layer's ∂L/∂input buffer when that layer
+      // has no backwardParameters (and a leading Flatten's is a view on the second layer's).
+      inputGradient = inputGradient.clone();
       // Discards the parameter gradients of the pass above: the update is the stale gradient's.
       this.optimizer.zeroGrad();
       this.layers.backwardParameters(update);
