@@ -166,7 +166,8 @@ export function dni(
     const syntheticGradient = syntheticGradientState(model, settings);
     return {
       forward(message, route) {
-        // Predict before routing h_A on: the receiver owns h_A once routed and may change it in place.
+        // Predict before routing h_A on: in lockstep the receiver's whole cascade, its gradient (this
+        // model's target) included, runs inside that route, so the prediction must be pending first.
         const synthetic = syntheticGradient.predict(message);
         route(toReceiver(message));
         route(toSender(synthetic));

@@ -1,9 +1,10 @@
 import type { Tensor } from '../tensor/tensor.ts';
 
 /**
- * A step's sum of received gradients. The first one is kept by reference (messages own their tensors
- * and nobody writes to them), and copied only if a second one must be added to it: a module with one
- * gradient edge, the usual case, copies nothing.
+ * A step's sum of received gradients. The first one is kept by reference (nobody writes to a
+ * received tensor, and it stays valid until the step's backward: see message-tensor.ts), and copied
+ * only if a second one must be added to it: a module with one gradient edge, the usual case, copies
+ * nothing.
  */
 export class GradientSum {
   private sum: Tensor | null = null;
