@@ -13,7 +13,8 @@
  * Each of our epochs runs in its own child process (`--child`), so that its peak RSS
  * (process.resourceUsage().maxRSS) is that of one epoch with the data loaded, and runs do not warm
  * each other up. We quote medians over runs; every run uses a different seed (1, 2, ...), as does the
- * peer. DNIFLOW_BACKEND=ts|native picks our backend (the children inherit it); our BLAS threads are
+ * peer, and the two sides alternate epoch by epoch (ours 1, peer 1, ours 2, ...), each peer epoch in its
+ * own process too. DNIFLOW_BACKEND=ts|native picks our backend (the children inherit it); our BLAS threads are
  * --blas-threads, else DNIFLOW_BLAS_THREADS, else 1 (the peer's 1-thread runs are its fastest on this
  * shared 2-core machine, and 2 OpenBLAS threads were ~2.5× slower than 1 under load).
  *
@@ -151,14 +152,20 @@ interface PeerConfig {
   adam: 'single' | 'foreach';
 }
 
-function runPeer(mode: Mode, config: PeerConfig, runs: number, maxBatches?: number): EpochRun[] | string {
+function runPeer(
+  mode: Mode,
+  config: PeerConfig,
+  runs: number,
+  maxBatches?: number,
+  seed = 1,
+): EpochRun[] | string {
   const extra = maxBatches === undefined ? [] : ['--max-batches', String(maxBatches)];
   const result = spawnSync(
     PYTHON,
     [
       peerScript,
       ...['--mode', mode, '--threads', String(config.threads), '--adam', config.adam],
-      ...['--runs', String(runs), ...extra],
+      ...['--runs', String(runs), '--seed', String(seed), ...extra],
     ],
     { encoding: 'utf8', maxBuffer: 1 << 24 },
   );
@@ -190,9 +197,9 @@ function main(): void {
   const results: ModeResult[] = [];
   for (const mode of modes) {
     const ours: EpochRun[] = [];
-    for (let run = 0; run < runs; run++) ours.push(runOurs(mode, run + 1, blasThreads));
     const result: ModeResult = { mode, ours, peer: 'skipped (--no-peer)', probes: [] };
     if (withPeer) {
+      result.peer = [];
       // A short probe per configuration (threads × Adam implementation); the full runs use the best
       // (2 threads can be far slower on this shared machine).
       for (const threads of peerThreads) {
@@ -219,9 +226,21 @@ function main(): void {
       if (perThreads.length > 0) {
         const best = perThreads.reduce((a, b) => (b.secondsPerBatch! < a.secondsPerBatch! ? b : a));
         result.peerConfig = { threads: best.threads, adam: best.adam };
-        result.peer = runPeer(mode, result.peerConfig, peerRuns);
       }
     }
+    // Ours and the peer's epochs alternate, run k of each with seed k, so that a change in the
+    // machine's load or clock over the benchmark reaches both sides alike (each peer epoch is its
+    // own process, like ours; torch's import and the data loading are outside the timed epoch).
+    const peer: EpochRun[] = [];
+    for (let run = 0; run < Math.max(runs, withPeer ? peerRuns : 0); run++) {
+      if (run < runs) ours.push(runOurs(mode, run + 1, blasThreads));
+      if (result.peerConfig && typeof result.peer !== 'string' && run < peerRuns) {
+        const epoch = runPeer(mode, result.peerConfig, 1, undefined, run + 1);
+        if (typeof epoch === 'string') result.peer = epoch;
+        else peer.push(...epoch);
+      }
+    }
+    if (result.peerConfig && typeof result.peer !== 'string') result.peer = peer;
     results.push(result);
   }
   const loadAfter = os.loadavg();
