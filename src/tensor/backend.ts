@@ -1,3 +1,4 @@
+import type { batchNormBackward, batchNormForward } from './batch-norm-kernels.ts';
 import type { AdamStepScalars, SgdStepScalars } from './optimizer-kernels.ts';
 
 /**
@@ -69,37 +70,9 @@ export interface Backend {
    * per-channel mean and invStd (batch statistics, updating the running ones, when training; the
    * running ones otherwise), x̂ into normalised and γ·x̂ + β into output.
    */
-  batchNormForward(
-    x: Float32Array,
-    normalised: Float32Array,
-    output: Float32Array,
-    gamma: Float32Array,
-    beta: Float32Array,
-    runningMean: Float32Array,
-    runningVar: Float32Array,
-    mean: Float64Array,
-    invStd: Float64Array,
-    batch: number,
-    channels: number,
-    spatial: number,
-    training: boolean,
-    momentum: number,
-    eps: number,
-  ): void;
+  batchNormForward: typeof batchNormForward;
   /** BatchNorm backward: adds into gradGamma and gradBeta, overwrites gradInput. */
-  batchNormBackward(
-    gradOutput: Float32Array,
-    normalised: Float32Array,
-    gradInput: Float32Array,
-    gamma: Float32Array,
-    invStd: Float64Array,
-    gradGamma: Float32Array,
-    gradBeta: Float32Array,
-    batch: number,
-    channels: number,
-    spatial: number,
-    training: boolean,
-  ): void;
+  batchNormBackward: typeof batchNormBackward;
 }
 
 export function convGeometry(
