@@ -1,51 +1,20 @@
-import type { Shape, Tensor } from '../tensor/tensor.ts';
-import { checkGradOutput, formatShape, layerError, reuse, reuseDims } from './buffers.ts';
-import type { Layer, Parameter } from './layer.ts';
-import { type PoolGeometry, poolGeometry, poolWindow, sameInput } from './pool-geometry.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { Pool2d } from './pool-2d.ts';
+import type { PoolGeometry } from './pool-geometry.ts';
 
 /** Average pooling over [batch, C, H, W] without padding: every window holds kernelH·kernelW inputs. */
-export class AvgPool2d implements Layer {
-  readonly name: string;
-  readonly kernel: readonly [number, number];
-  readonly stride: readonly [number, number];
-  private geometry: PoolGeometry | null = null;
-  private inputShape: Shape | null = null;
-  private output: Tensor | null = null;
-  private gradInput: Tensor | null = null;
-
+export class AvgPool2d extends Pool2d {
   /** `stride` defaults to `kernel` (non-overlapping windows). */
   constructor(
     name: string,
     kernel: number | readonly [number, number],
     stride?: number | readonly [number, number],
   ) {
-    this.name = name;
-    const window = poolWindow('AvgPool2d', name, kernel, stride);
-    this.kernel = window.kernel;
-    this.stride = window.stride;
-  }
-
-  outputShape(inputShape: Shape): Shape {
-    const g = poolGeometry('AvgPool2d', this.name, inputShape, this.kernel, this.stride);
-    return [g.channels, g.outH, g.outW];
+    super('AvgPool2d', name, kernel, stride);
   }
 
   forward(input: Tensor, _training: boolean): Tensor {
-    if (input.rank !== 4) {
-      throw layerError(
-        'AvgPool2d',
-        this.name,
-        `expects input [batch, channels, height, width], got ${formatShape(input.shape)}`,
-      );
-    }
-    const g = sameInput(this.geometry, input.shape)
-      ? this.geometry
-      : poolGeometry('AvgPool2d', this.name, input.shape.slice(1), this.kernel, this.stride);
-    this.geometry = g;
-    const planes = input.shape[0] * g.channels;
-    const output = reuseDims(this.output, input.shape[0], g.channels, g.outH, g.outW);
-    this.output = output;
-    this.inputShape = input.shape;
+    const { g, output, planes } = this.prepareForward(input);
     const x = input.data;
     const y = output.data;
     const inPlane = g.height * g.width;
@@ -68,12 +37,9 @@ export class AvgPool2d implements Layer {
   }
 
   backward(gradOutput: Tensor): Tensor {
-    checkGradOutput('AvgPool2d', this.name, this.output, gradOutput);
+    const gradInput = this.prepareBackward(gradOutput);
     const g = this.geometry as PoolGeometry;
-    const gradInput = reuse(this.gradInput, this.inputShape as Shape);
-    this.gradInput = gradInput;
     const gx = gradInput.data;
-    gx.fill(0);
     const gy = gradOutput.data;
     const planes = gradInput.shape[0] * g.channels;
     const inPlane = g.height * g.width;
@@ -92,13 +58,5 @@ export class AvgPool2d implements Layer {
       }
     }
     return gradInput;
-  }
-
-  parameters(): Parameter[] {
-    return [];
-  }
-
-  buffers(): Record<string, Tensor> {
-    return {};
   }
 }

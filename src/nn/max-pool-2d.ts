@@ -1,21 +1,12 @@
-import type { Shape, Tensor } from '../tensor/tensor.ts';
-import { checkGradOutput, formatShape, layerError, reuse, reuseDims } from './buffers.ts';
-import type { Layer, Parameter } from './layer.ts';
-import { type PoolGeometry, poolGeometry, poolWindow, sameInput } from './pool-geometry.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { Pool2d } from './pool-2d.ts';
 
 /**
  * Max pooling over [batch, C, H, W] without padding. Forward records, for every output, the flat
  * input index of its window's maximum (the first on ties); backward routes each gradient there.
  */
-export class MaxPool2d implements Layer {
-  readonly name: string;
-  readonly kernel: readonly [number, number];
-  readonly stride: readonly [number, number];
-  private geometry: PoolGeometry | null = null;
+export class MaxPool2d extends Pool2d {
   private argmax = new Int32Array(0);
-  private inputShape: Shape | null = null;
-  private output: Tensor | null = null;
-  private gradInput: Tensor | null = null;
 
   /** `stride` defaults to `kernel` (non-overlapping windows). */
   constructor(
@@ -23,33 +14,11 @@ export class MaxPool2d implements Layer {
     kernel: number | readonly [number, number],
     stride?: number | readonly [number, number],
   ) {
-    this.name = name;
-    const window = poolWindow('MaxPool2d', name, kernel, stride);
-    this.kernel = window.kernel;
-    this.stride = window.stride;
-  }
-
-  outputShape(inputShape: Shape): Shape {
-    const g = poolGeometry('MaxPool2d', this.name, inputShape, this.kernel, this.stride);
-    return [g.channels, g.outH, g.outW];
+    super('MaxPool2d', name, kernel, stride);
   }
 
   forward(input: Tensor, _training: boolean): Tensor {
-    if (input.rank !== 4) {
-      throw layerError(
-        'MaxPool2d',
-        this.name,
-        `expects input [batch, channels, height, width], got ${formatShape(input.shape)}`,
-      );
-    }
-    const g = sameInput(this.geometry, input.shape)
-      ? this.geometry
-      : poolGeometry('MaxPool2d', this.name, input.shape.slice(1), this.kernel, this.stride);
-    this.geometry = g;
-    const planes = input.shape[0] * g.channels;
-    const output = reuseDims(this.output, input.shape[0], g.channels, g.outH, g.outW);
-    this.output = output;
-    this.inputShape = input.shape;
+    const { g, output, planes } = this.prepareForward(input);
     if (this.argmax.length !== output.size) this.argmax = new Int32Array(output.size);
     const x = input.data;
     const y = output.data;
@@ -84,23 +53,12 @@ export class MaxPool2d implements Layer {
   }
 
   backward(gradOutput: Tensor): Tensor {
-    checkGradOutput('MaxPool2d', this.name, this.output, gradOutput);
-    const gradInput = reuse(this.gradInput, this.inputShape as Shape);
-    this.gradInput = gradInput;
+    const gradInput = this.prepareBackward(gradOutput);
     const gx = gradInput.data;
-    gx.fill(0);
     const gy = gradOutput.data;
     const argmax = this.argmax;
     // Overlapping windows (stride < kernel) can share a maximum, hence +=.
     for (let o = 0; o < gy.length; o++) gx[argmax[o]] += gy[o];
     return gradInput;
-  }
-
-  parameters(): Parameter[] {
-    return [];
-  }
-
-  buffers(): Record<string, Tensor> {
-    return {};
   }
 }
