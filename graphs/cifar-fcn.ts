@@ -12,44 +12,13 @@
  * point DNIFLOW_CIFAR10_DIR at it:
  *   DNIFLOW_CIFAR10_DIR=/data/cifar-10-batches-bin npx dniflow train graphs/cifar-fcn.ts --set method=dni
  */
-import { backprop, batchNorm, defineGraph, linear, METHODS, methodInterface, network, relu } from 'dniflow';
+import { defineGraph } from 'dniflow';
+import { buildFcn, fcnParams } from './lib/fcn.ts';
 
 export default defineGraph({
   name: 'cifar-fcn',
   description: 'CIFAR-10 fully connected network, one module per layer (paper §3.1)',
-  params: {
-    layers: { type: 'int', default: 3, min: 3, max: 6, description: 'hidden layers (the paper used 3 to 6)' },
-    hidden: { type: 'int', default: 256, min: 1, description: 'units per hidden layer' },
-    method: { type: 'choice', default: 'bprop', choices: METHODS },
-    sg: {
-      type: 'choice',
-      default: 'mlp',
-      choices: ['linear', 'mlp'],
-      description:
-        'synthetic-gradient model: linear, or 2 hidden layers of 1024 with BN and ReLU (the paper)',
-    },
-    sgLr: {
-      type: 'number',
-      default: 1e-4,
-      min: 0,
-      description: "synthetic-gradient models' Adam learning rate",
-    },
-  },
+  params: fcnParams('mlp'),
   training: { epochs: 5, batch: 128, lr: 1e-3, optimizer: 'adam', lrSchedule: (epoch) => 0.7 ** epoch },
-  build({ layers, hidden, method, sg, sgLr }) {
-    const model = sg === 'linear' ? ('linear' as const) : { hidden: [1024, 1024], batchNorm: true };
-    const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
-    const between = () => methodInterface(String(method), { model, optimizer });
-    const net = network('cifar-fcn').source('cifar10', { dataset: 'cifar10', shape: [3072], classes: 10 });
-    const modules: string[] = [];
-    for (let i = 1; i <= Number(layers); i++) {
-      net.module(`layer${i}`, [linear(Number(hidden)), batchNorm(), relu()]);
-      modules.push(`layer${i}`);
-    }
-    net.module('classifier', [linear(10)]).loss('loss', 'softmaxCrossEntropy');
-    modules.push('classifier');
-    net.connect('cifar10', modules[0]);
-    for (let i = 0; i + 1 < modules.length; i++) net.connect(modules[i], modules[i + 1], between());
-    return net.connect('classifier', 'loss', backprop()).build();
-  },
+  build: (params) => buildFcn('cifar-fcn', { id: 'cifar10', dataset: 'cifar10', width: 3072 }, params),
 });

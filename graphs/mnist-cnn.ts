@@ -46,100 +46,13 @@
  *   conv sums δ̂ over batch × positions, so δ̂'s coherent error dominates the weight update; the
  *   SG models need far more than 40 steps to make it small. Not resolved here.
  */
-import {
-  backprop,
-  batchNorm,
-  conv2d,
-  defineGraph,
-  flatten,
-  type LayerSpec,
-  linear,
-  METHODS,
-  maxPool2d,
-  methodInterface,
-  network,
-  relu,
-} from 'dniflow';
+import { defineGraph } from 'dniflow';
+import { buildCnn, CNN_PARAMS, cnnTraining } from './lib/cnn.ts';
 
 export default defineGraph({
   name: 'mnist-cnn',
   description: 'MNIST convolutional network, one module per conv layer (paper §3.1)',
-  params: {
-    layers: { type: 'int', default: 3, min: 3, max: 4, description: 'conv layers (the paper used 3 and 4)' },
-    channels: { type: 'int', default: 64, min: 1, description: 'filters per conv layer (the paper: 64)' },
-    method: { type: 'choice', default: 'bprop', choices: METHODS },
-    sgLayers: {
-      type: 'int',
-      default: 2,
-      min: 1,
-      description: 'conv layers of each synthetic-gradient model, output layer included (1: a linear conv)',
-    },
-    sgChannels: { type: 'int', default: 32, min: 1, description: 'channels of its hidden conv layers' },
-    sgKernel: { type: 'int', default: 3, min: 1, description: 'its (odd) kernel size' },
-    sgOptimizer: {
-      type: 'choice',
-      default: 'adam',
-      choices: ['adam', 'sgd'],
-      description: "synthetic-gradient models' optimiser (sgd: with momentum sgMomentum)",
-    },
-    sgLr: {
-      type: 'number',
-      default: 1e-4,
-      min: 0,
-      description: "synthetic-gradient models' learning rate",
-    },
-    sgMomentum: { type: 'number', default: 0.9, min: 0, max: 1, description: 'their SGD momentum' },
-    sgScale: {
-      type: 'number',
-      default: 1,
-      description:
-        'multiplies each synthetic gradient before the sender uses it (0: DNI machinery, no update)',
-    },
-    optimizer: {
-      type: 'choice',
-      default: 'adam',
-      choices: ['adam', 'sgd'],
-      description: "the modules' optimiser (sgd: with momentum 0.9; set its rate with --lr)",
-    },
-  },
-  training: ({ optimizer }) => ({
-    epochs: 2,
-    batch: 128,
-    lr: 1e-3,
-    optimizer: optimizer === 'sgd' ? 'sgd' : 'adam',
-    momentum: 0.9,
-    lrSchedule: (epoch) => 0.7 ** epoch,
-  }),
-  build({
-    layers,
-    channels,
-    method,
-    sgLayers,
-    sgChannels,
-    sgKernel,
-    sgOptimizer,
-    sgLr,
-    sgMomentum,
-    sgScale,
-  }) {
-    const model = { convLayers: Number(sgLayers), channels: Number(sgChannels), kernel: Number(sgKernel) };
-    const optimizer =
-      sgOptimizer === 'sgd'
-        ? { kind: 'sgd' as const, lr: Number(sgLr), momentum: Number(sgMomentum) }
-        : { kind: 'adam' as const, lr: Number(sgLr) };
-    const between = () => methodInterface(String(method), { model, optimizer, scale: Number(sgScale) });
-    const net = network('mnist-cnn').source('mnist', { dataset: 'mnist', shape: [1, 28, 28], classes: 10 });
-    const modules: string[] = [];
-    for (let i = 1; i <= Number(layers); i++) {
-      const convLayer: LayerSpec[] = [conv2d(Number(channels), 5, { padding: 'same' }), batchNorm(), relu()];
-      if (i <= 2) convLayer.push(maxPool2d(3));
-      net.module(`conv${i}`, convLayer);
-      modules.push(`conv${i}`);
-    }
-    net.module('classifier', [flatten(), linear(10)]).loss('loss', 'softmaxCrossEntropy');
-    modules.push('classifier');
-    net.connect('mnist', modules[0]);
-    for (let i = 0; i + 1 < modules.length; i++) net.connect(modules[i], modules[i + 1], between());
-    return net.connect('classifier', 'loss', backprop()).build();
-  },
+  params: CNN_PARAMS,
+  training: cnnTraining(2),
+  build: (params) => buildCnn('mnist-cnn', { id: 'mnist', dataset: 'mnist', shape: [1, 28, 28] }, params),
 });

@@ -1,0 +1,92 @@
+/**
+ * The paper's fully connected networks (Jaderberg et al. 2017, §3.1, Table 1), shared by
+ * graphs/mnist-fcn.ts and graphs/cifar-fcn.ts: `layers` hidden modules of Linear → BN → ReLU, a
+ * linear classifier, and on every interface between two modules what `method` picks (bprop, nobprop,
+ * dni, cdni, stale). The classifier → loss edge is always backprop.
+ */
+import {
+  backprop,
+  batchNorm,
+  linear,
+  METHODS,
+  methodInterface,
+  type Network,
+  network,
+  type ParamSpec,
+  type ParamValues,
+  relu,
+  STALE_GRADIENT_TARGETS,
+  type StaleGradientTarget,
+} from 'dniflow';
+
+/** The data source of the network: its node id, dataset and per-example shape. */
+export interface FcnSource {
+  id: string;
+  dataset: 'mnist' | 'cifar10';
+  width: number;
+}
+
+/** The graph parameters, with the synthetic-gradient model's default (linear or the paper's 2×1024). */
+export function fcnParams(defaultSg: 'linear' | 'mlp'): Record<string, ParamSpec> {
+  return {
+    layers: { type: 'int', default: 3, min: 3, max: 6, description: 'hidden layers (the paper used 3 to 6)' },
+    hidden: { type: 'int', default: 256, min: 1, description: 'units per hidden layer' },
+    method: { type: 'choice', default: 'bprop', choices: METHODS },
+    sg: {
+      type: 'choice',
+      default: defaultSg,
+      choices: ['linear', 'mlp'],
+      description:
+        'synthetic-gradient model: linear, or 2 hidden layers of 1024 with BN and ReLU (the paper)',
+    },
+    decay: {
+      type: 'number',
+      default: 0,
+      min: 0,
+      max: 0.999,
+      description:
+        'method=stale: exponential-average decay of each example’s past gradients (0: the last visit’s)',
+    },
+    staleTarget: {
+      type: 'choice',
+      default: 'true',
+      choices: STALE_GRADIENT_TARGETS,
+      description:
+        'method=stale: true (the true gradient of the last visit, locked compute) or bootstrapped (what the layer above sent back)',
+    },
+    sgLr: {
+      type: 'number',
+      default: 1e-4,
+      min: 0,
+      description: "synthetic-gradient models' Adam learning rate",
+    },
+  };
+}
+
+export function buildFcn(name: string, source: FcnSource, params: ParamValues): Network {
+  const { layers, hidden, method, sg, sgLr, decay, staleTarget } = params;
+  const model = sg === 'linear' ? ('linear' as const) : { hidden: [1024, 1024], batchNorm: true };
+  const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
+  const between = () =>
+    methodInterface(String(method), {
+      model,
+      optimizer,
+      decay: Number(decay),
+      staleTarget: staleTarget as StaleGradientTarget,
+    });
+  const net = network(name).source(source.id, {
+    dataset: source.dataset,
+    shape: [source.width],
+    classes: 10,
+  });
+  const modules: string[] = [];
+  for (let i = 1; i <= Number(layers); i++) {
+    net.module(`layer${i}`, [linear(Number(hidden)), batchNorm(), relu()]);
+    modules.push(`layer${i}`);
+  }
+  net.module('classifier', [linear(10)]).loss('loss', 'softmaxCrossEntropy');
+  modules.push('classifier');
+  net.connect(source.id, modules[0]);
+  for (let i = 0; i + 1 < modules.length; i++) net.connect(modules[i], modules[i + 1], between());
+  return net.connect('classifier', 'loss', backprop()).build();
+}
