@@ -22,17 +22,8 @@
  *   nonlinear h_i, so the layers train on inputs unlike the real ones (5.5% at best, and the
  *   synthetic path stays above 11%).
  */
-import {
-  batchNorm,
-  defineGraph,
-  dni,
-  linear,
-  network,
-  relu,
-  type SyntheticModelSpec,
-  syntheticInput,
-  unlock,
-} from 'dniflow';
+import { defineGraph, dni, type SyntheticModelSpec, syntheticInput, unlock } from 'dniflow';
+import { fcnNetwork, sgModel } from './lib/fcn.ts';
 
 export default defineGraph({
   name: 'mnist-complete-unlock',
@@ -68,32 +59,21 @@ export default defineGraph({
   },
   training: { epochs: 3, batch: 128, lr: 1e-3, optimizer: 'adam', lrSchedule: (epoch) => 0.7 ** epoch },
   build({ layers, hidden, sg, sgContext, sgLr, si, siLr }) {
-    const sgModel: SyntheticModelSpec = sg === 'mlp' ? { hidden: [1024, 1024], batchNorm: true } : 'linear';
     const siModel: SyntheticModelSpec = si === 'mlp' ? { hidden: [1024], batchNorm: true } : 'linear';
     const between = () =>
       unlock(
         dni({
-          model: sgModel,
+          model: sgModel(sg),
           optimizer: { kind: 'sgd', lr: Number(sgLr), momentum: 0.9 },
           ...(sgContext === 'label' ? { context: 'label' as const } : {}),
         }),
         syntheticInput({ model: siModel, optimizer: { kind: 'adam', lr: Number(siLr) } }),
       );
-    const net = network('mnist-complete-unlock').source('mnist', {
-      dataset: 'mnist',
-      shape: [784],
-      classes: 10,
-    });
-    const modules: string[] = [];
-    for (let i = 1; i <= Number(layers); i++) {
-      net.module(`layer${i}`, [linear(Number(hidden)), batchNorm(), relu()]);
-      modules.push(`layer${i}`);
-    }
-    net.module('classifier', [linear(10)]).loss('loss', 'softmaxCrossEntropy');
-    modules.push('classifier');
-    // The first layer reads x itself: there is nothing to unlock before it.
-    net.connect('mnist', modules[0]);
-    for (let i = 0; i + 1 < modules.length; i++) net.connect(modules[i], modules[i + 1], between());
-    return net.connect('classifier', 'loss').build();
+    // The first layer reads x itself: there is nothing to unlock before it (fcnNetwork's source edge).
+    return fcnNetwork(
+      'mnist-complete-unlock',
+      { id: 'mnist', dataset: 'mnist', width: 784 },
+      { layers: Number(layers), hidden: Number(hidden), between },
+    );
   },
 });

@@ -12,7 +12,8 @@
  * Measured (full MNIST, 2 epochs, seed 1): pUpdate 0.5 reaches 11.1% test error with dni and 5.8%
  * with cdni; dni with every module updating (pUpdate 1) reaches 7.1%.
  */
-import { backprop, batchNorm, defineGraph, dni, linear, network, relu } from 'dniflow';
+import { defineGraph, dni } from 'dniflow';
+import { fcnNetwork, sgModel } from './lib/fcn.ts';
 
 export default defineGraph({
   name: 'mnist-sparse',
@@ -39,21 +40,18 @@ export default defineGraph({
   },
   training: { epochs: 3, batch: 128, lr: 1e-3, optimizer: 'adam', lrSchedule: (epoch) => 0.5 ** epoch },
   build({ layers, hidden, pUpdate, method, sg, sgLr }) {
-    const model = sg === 'linear' ? ('linear' as const) : { hidden: [1024, 1024], batchNorm: true };
     const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
     const between = () =>
-      dni({ model, optimizer, ...(method === 'cdni' ? { context: 'label' as const } : {}) });
-    const options = { pUpdate: Number(pUpdate) };
-    const net = network('mnist-sparse').source('mnist', { dataset: 'mnist', shape: [784], classes: 10 });
-    const modules: string[] = [];
-    for (let i = 1; i <= Number(layers); i++) {
-      net.module(`layer${i}`, [linear(Number(hidden)), batchNorm(), relu()], options);
-      modules.push(`layer${i}`);
-    }
-    net.module('classifier', [linear(10)], options).loss('loss', 'softmaxCrossEntropy');
-    modules.push('classifier');
-    net.connect('mnist', modules[0]);
-    for (let i = 0; i + 1 < modules.length; i++) net.connect(modules[i], modules[i + 1], between());
-    return net.connect('classifier', 'loss', backprop()).build();
+      dni({ model: sgModel(sg), optimizer, ...(method === 'cdni' ? { context: 'label' as const } : {}) });
+    return fcnNetwork(
+      'mnist-sparse',
+      { id: 'mnist', dataset: 'mnist', width: 784 },
+      {
+        layers: Number(layers),
+        hidden: Number(hidden),
+        between,
+        moduleOptions: { pUpdate: Number(pUpdate) },
+      },
+    );
   },
 });

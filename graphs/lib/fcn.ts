@@ -7,6 +7,7 @@
 import {
   backprop,
   batchNorm,
+  type InterfaceSpec,
   linear,
   METHODS,
   methodInterface,
@@ -17,6 +18,7 @@ import {
   relu,
   STALE_GRADIENT_TARGETS,
   type StaleGradientTarget,
+  type SyntheticModelSpec,
 } from 'dniflow';
 
 /** The data source of the network: its node id, dataset and per-example shape. */
@@ -63,30 +65,49 @@ export function fcnParams(defaultSg: 'linear' | 'mlp'): Record<string, ParamSpec
   };
 }
 
-export function buildFcn(name: string, source: FcnSource, params: ParamValues): Network {
-  const { layers, hidden, method, sg, sgLr, decay, staleTarget } = params;
-  const model = sg === 'linear' ? ('linear' as const) : { hidden: [1024, 1024], batchNorm: true };
-  const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
-  const between = () =>
-    methodInterface(String(method), {
-      model,
-      optimizer,
-      decay: Number(decay),
-      staleTarget: staleTarget as StaleGradientTarget,
-    });
+/** The synthetic-gradient model an `sg` parameter names: linear, or the paper's 2×1024 with BN and ReLU. */
+export function sgModel(sg: ParamValues[string]): SyntheticModelSpec {
+  return sg === 'linear' ? 'linear' : { hidden: [1024, 1024], batchNorm: true };
+}
+
+export interface FcnShape {
+  layers: number;
+  hidden: number;
+  /** The interface on every edge between two modules (the source and loss edges are backprop). */
+  between: () => InterfaceSpec;
+  /** Applied to every module, the classifier included (e.g. pUpdate). */
+  moduleOptions?: { pUpdate?: number };
+}
+
+/** Source → `layers` × [Linear → BN → ReLU] → linear classifier → softmax cross-entropy. */
+export function fcnNetwork(name: string, source: FcnSource, shape: FcnShape): Network {
   const net = network(name).source(source.id, {
     dataset: source.dataset,
     shape: [source.width],
     classes: 10,
   });
   const modules: string[] = [];
-  for (let i = 1; i <= Number(layers); i++) {
-    net.module(`layer${i}`, [linear(Number(hidden)), batchNorm(), relu()]);
+  for (let i = 1; i <= shape.layers; i++) {
+    net.module(`layer${i}`, [linear(shape.hidden), batchNorm(), relu()], shape.moduleOptions);
     modules.push(`layer${i}`);
   }
-  net.module('classifier', [linear(10)]).loss('loss', 'softmaxCrossEntropy');
+  net.module('classifier', [linear(10)], shape.moduleOptions).loss('loss', 'softmaxCrossEntropy');
   modules.push('classifier');
-  net.connect(source.id, modules[0]);
-  for (let i = 0; i + 1 < modules.length; i++) net.connect(modules[i], modules[i + 1], between());
-  return net.connect('classifier', 'loss', backprop()).build();
+  const last = modules.length;
+  return net
+    .chain([source.id, ...modules, 'loss'], (i) => (i === 0 || i === last ? backprop() : shape.between()))
+    .build();
+}
+
+export function buildFcn(name: string, source: FcnSource, params: ParamValues): Network {
+  const { layers, hidden, method, sg, sgLr, decay, staleTarget } = params;
+  const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
+  const between = () =>
+    methodInterface(String(method), {
+      model: sgModel(sg),
+      optimizer,
+      decay: Number(decay),
+      staleTarget: staleTarget as StaleGradientTarget,
+    });
+  return fcnNetwork(name, source, { layers: Number(layers), hidden: Number(hidden), between });
 }

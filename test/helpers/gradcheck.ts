@@ -171,6 +171,13 @@ function compare(
   return { worst, worstTensor, tensors: reports };
 }
 
+/** ∂evaluate/∂values by central differences, entry by entry (values are perturbed in place and restored). */
+export function numericGradient(values: Float32Array, evaluate: () => number, eps = 1e-2): Float64Array {
+  const gradient = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) gradient[i] = centralDifference(values, i, eps, evaluate);
+  return gradient;
+}
+
 function centralDifference(values: Float32Array, i: number, eps: number, evaluate: () => number): number {
   const original = values[i];
   values[i] = original + eps;
