@@ -8,6 +8,7 @@ export {
   shuffledBatches,
   subset,
 } from './batches.ts';
+export { CharBatcher, type CharBatchOptions, type CharWindow } from './char-batches.ts';
 export {
   CIFAR10_CLASSES,
   CIFAR10_MEAN,
@@ -17,6 +18,25 @@ export {
   loadCifar10,
   readCifar10Files,
 } from './cifar10.ts';
+export {
+  COPY_BITS,
+  COPY_CURRICULUM_THRESHOLD,
+  COPY_INPUT_CHANNELS,
+  COPY_MAX_N,
+  COPY_MAX_R,
+  COPY_TARGET_CHANNELS,
+  type CopyLevel,
+  type CopyTaskKind,
+  type CopyTaskOptions,
+  CopyTaskStream,
+  type CopyWindow,
+  checkCopyLevel,
+  copyEpisodeTicks,
+  copyTaskLength,
+  harderCopyLevel,
+  type MaskedBits,
+  maskedBceBits,
+} from './copy-task.ts';
 export { checkDataset, checkLabels, type Dataset, type LabelArray } from './dataset.ts';
 export { expectIdx, type IdxData, type IdxFile, type IdxType, parseIdx, readIdx } from './idx.ts';
 export {
