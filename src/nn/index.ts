@@ -14,6 +14,7 @@ export type { Labels, Loss } from './losses/loss.ts';
 export { MSELoss } from './losses/mse-loss.ts';
 export { SigmoidBCE } from './losses/sigmoid-bce.ts';
 export { SoftmaxCrossEntropy } from './losses/softmax-cross-entropy.ts';
+export { LSTM, type LSTMOptions, type LSTMWindowGradients, type LSTMWindowResult } from './lstm.ts';
 export { MaxPool2d } from './max-pool-2d.ts';
 export { Adam, type AdamOptions } from './optim/adam.ts';
 export { Optimizer, type OptimizerOptions, type OptimizerState, type Schedule } from './optim/optimizer.ts';
