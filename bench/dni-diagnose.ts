@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import type { GraphDefinition } from '../src/graph/define.ts';
-import type { EdgeTraffic } from '../src/runtime/graph-engine.ts';
+import type { EdgeTraffic, GraphEngine } from '../src/runtime/graph-engine.ts';
 import { runGraph } from '../src/runtime/run.ts';
 
 const args = process.argv.slice(2);
@@ -67,14 +67,14 @@ function channelMeanRms(x: Float32Array, shape: readonly number[]): number {
 
 const targets = new Map<string, Float32Array>();
 const started = performance.now();
-const result = runGraph(definition, {
+const result = await runGraph(definition, {
   set,
   epochs,
   trainLimit,
   testLimit,
   clock: { now: () => (performance.now() - started) / 1000 },
   onReady: ({ engine }) => {
-    engine.traffic.subscribe((t: EdgeTraffic) => {
+    (engine as GraphEngine).traffic.subscribe((t: EdgeTraffic) => {
       if (t.direction !== 'backward' || t.step % every !== 0) return;
       const key = `${t.edge}@${t.step}`;
       if (t.stage === 'sent') {

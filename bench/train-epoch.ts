@@ -25,12 +25,19 @@
  * thread count, then threads by wall time per step): the strongest reference we can give it, not
  * just its defaults. Wall time and process CPU time (all threads
  * summed) are both reported: on a shared, loaded machine CPU time is the steadier of the two.
+ *
+ * Short runs of our side alone (no peer; FCN-N at any batch size):
+ *   node --import tsx bench/train-epoch.ts --child --mode dni --seed 1 --batch 256 --layers 3 --max-batches 150
+ * trains only the first B batches (`trainLimit` = B × batch, then the full test evaluation) and adds
+ * to its JSON the per-step median wall time after 10 warm-up steps (`median_batch_seconds`) and that
+ * median × ceil(60000 / batch) (`extrapolated_train_seconds`).
  */
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import mnistFcn from '../graphs/mnist-fcn.ts';
+import { trainingDefaults } from '../src/graph/define.ts';
 import { loadSourceData } from '../src/runtime/datasets.ts';
 import { runGraph } from '../src/runtime/run.ts';
 import { backend } from '../src/tensor/backend-registry.ts';
@@ -65,8 +72,13 @@ const positiveInt = (name: string, fallback: number): number => {
 };
 
 /** Runs one epoch in this process and prints it as JSON (the `--child` side). */
-function childEpoch(mode: Mode, seed: number): void {
+async function childEpoch(mode: Mode, seed: number): Promise<void> {
   if (mode !== 'bprop' && mode !== 'dni') throw new Error(`bench/train-epoch: unknown mode '${mode}'`);
+  // Optional (short runs): --batch, --layers, --max-batches; the graph's defaults otherwise.
+  const batch = option('--batch') === undefined ? undefined : positiveInt('--batch', 128);
+  const layers = option('--layers');
+  const maxBatches = option('--max-batches') === undefined ? undefined : positiveInt('--max-batches', 1);
+  const batchTimes: number[] = [];
   // Loaded (and cached by loadMnist) before the clock starts; runGraph's own load hits the cache.
   loadSourceData('mnist');
   const active = backend();
@@ -84,15 +96,23 @@ function childEpoch(mode: Mode, seed: number): void {
   };
   let lastBatchAt = Number.NaN;
   let lastBatchCpu = Number.NaN;
-  const result = runGraph(mnistFcn, {
+  const result = await runGraph(mnistFcn, {
     // The paper's 2×1024 synthetic-gradient models (BN + ReLU), not the graph's linear default.
-    set: mode === 'dni' ? { method: 'dni', sg: 'mlp' } : { method: mode },
+    set: {
+      ...(mode === 'dni' ? { method: 'dni', sg: 'mlp' } : { method: mode }),
+      ...(layers === undefined ? {} : { layers }),
+    },
     epochs: 1,
     seed,
     clock,
+    batch,
+    trainLimit:
+      maxBatches === undefined ? undefined : maxBatches * (batch ?? trainingDefaults(mnistFcn, {}).batch),
     onEvent: (event) => {
       if (event.type !== 'batch') return;
-      lastBatchAt = performance.now() / 1000;
+      const now = performance.now() / 1000;
+      batchTimes.push(now - (Number.isNaN(lastBatchAt) ? wallMarks[0] : lastBatchAt));
+      lastBatchAt = now;
       const usage = process.cpuUsage();
       lastBatchCpu = (usage.user + usage.system) / 1e6;
     },
@@ -115,7 +135,16 @@ function childEpoch(mode: Mode, seed: number): void {
     max_rss_mib: process.resourceUsage().maxRSS / 1024,
     threads: active.threads,
   };
-  console.log(JSON.stringify({ ...run, backend: active.name }));
+  const extra: Record<string, number> = {};
+  if (maxBatches !== undefined) {
+    const steady = batchTimes.length > 10 ? batchTimes.slice(10) : batchTimes;
+    const perEpoch = Math.ceil(60000 / result.batch);
+    extra.batch = result.batch;
+    extra.batches = batchTimes.length;
+    extra.median_batch_seconds = median(steady);
+    extra.extrapolated_train_seconds = median(steady) * perEpoch;
+  }
+  console.log(JSON.stringify({ ...run, ...extra, backend: active.name }));
 }
 
 function median(values: number[]): number {
@@ -318,7 +347,7 @@ function printTable(
 
 // Last, so that every module-level constant above is initialised.
 if (args.includes('--child')) {
-  childEpoch(option('--mode') as Mode, positiveInt('--seed', 1));
+  await childEpoch(option('--mode') as Mode, positiveInt('--seed', 1));
 } else {
   main();
 }

@@ -87,7 +87,7 @@ let steps = 0;
 const clock = { now: () => performance.now() / 1000 };
 const started = performance.now();
 const cpuStarted = process.cpuUsage();
-runGraph(mnistFcn, {
+await runGraph(mnistFcn, {
   set: { method: mode, sg },
   epochs: 1,
   trainLimit: batches * 128,

@@ -56,7 +56,6 @@ export {
   ManualClock,
   readCheckpoint,
   runGraph,
-  runGraphInterleaved,
 } from './runtime/index.ts';
 export type { EpochMetrics, TrainEvent } from './runtime/trainer.ts';
 export type { Shape } from './tensor/tensor.ts';

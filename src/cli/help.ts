@@ -31,8 +31,11 @@ Options:
   --test-limit N     evaluate on only the first N test examples
   --out DIR          write DIR/run.json, DIR/metrics.jsonl (one JSON object per epoch) and
                      DIR/checkpoint.ckpt (the last good state), for plots and resuming
-  --scheduler S      lockstep (default: deterministic, one step at a time) or async (every module
-                     on its own virtual clock; per-module busy/locked/queued time is reported)
+  --scheduler S      lockstep (default: deterministic, one step at a time), async (every module
+                     on its own virtual clock; per-module busy/locked/queued time is reported) or
+                     workers (modules in worker threads, really in parallel; one BLAS thread each)
+  --placement P      workers only: module groups, one per worker, e.g. "layer1,layer2|layer3,classifier"
+                     (default: two groups of about equal compute, synthetic models included)
   --dashboard        serve a live page on 127.0.0.1 while training (network, messages, curves)
   --port P           the dashboard's port (default 8737; 0 picks a free one)
   --json             print one JSON object per line instead of text (no progress bar)

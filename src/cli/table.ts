@@ -79,7 +79,7 @@ export async function runTable(argv: string[]): Promise<number> {
     const label = `cell ${index + 1}/${plan.length} ${model}-${layers} ${method}`;
     if (!process.stderr.isTTY && values.json !== true) process.stderr.write(`${label}\n`);
     const started = wallClock.now();
-    const result = runGraph(graphs[model], {
+    const result = await runGraph(graphs[model], {
       // The FCN picks linear or 2x1024 SG models; the CNN always uses its conv SG models.
       set: model === 'FCN' ? { layers: String(layers), method, sg } : { layers: String(layers), method },
       epochs,

@@ -2,9 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { type Dashboard, DashboardPortInUseError, startDashboard } from '../../viz/dashboard/server.ts';
 import { type GraphDefinition, resolveParams } from '../graph/define.ts';
 import { validateNetwork } from '../graph/validate.ts';
-import type { GraphEngine } from '../runtime/graph-engine.ts';
-import { type RunResult, runGraph, runGraphInterleaved } from '../runtime/run.ts';
+import type { StepEngine } from '../runtime/engine.ts';
+import { type RunResult, runGraph } from '../runtime/run.ts';
 import type { TrainEvent } from '../runtime/trainer.ts';
+import { PlacementError } from '../runtime/workers/placement.ts';
 import {
   keyValuePairs,
   nonNegativeInteger,
@@ -31,6 +32,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     'test-limit': { type: 'string' },
     out: { type: 'string' },
     scheduler: { type: 'string' },
+    placement: { type: 'string' },
     dashboard: { type: 'boolean' },
     port: { type: 'string' },
     json: { type: 'boolean' },
@@ -53,7 +55,10 @@ export async function runTrain(argv: string[]): Promise<number> {
     testLimit: positiveInteger('--test-limit', values['test-limit']),
     outDir: writableDirectory('--out', values.out),
     scheduler: schedulerFlag(values.scheduler),
+    workers: values.placement === undefined ? undefined : { placement: values.placement },
   };
+  if (values.placement !== undefined && options.scheduler !== 'workers')
+    throw new UsageError('--placement needs --scheduler workers');
   const port = nonNegativeInteger('--port', values.port) ?? 8737;
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   if (values.port !== undefined && !values.dashboard) throw new UsageError('--port needs --dashboard');
@@ -85,7 +90,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     if (values.dashboard) {
       dashboard = await openDashboard(definition, options.set, port);
       process.stderr.write(`dashboard: ${dashboard.url}\n`);
-      result = await runGraphInterleaved(definition, {
+      result = await runGraph(definition, {
         ...options,
         clock: wallClock,
         onEvent: (event) => {
@@ -95,7 +100,7 @@ export async function runTrain(argv: string[]): Promise<number> {
         onReady: ({ engine }) => publishMessages(engine, dashboard!),
       });
     } else {
-      result = runGraph(definition, { ...options, clock: wallClock, onEvent });
+      result = await runGraph(definition, { ...options, clock: wallClock, onEvent });
     }
   } catch (error) {
     bar.clear();
@@ -104,6 +109,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     const message = (error as Error).message;
     // A bad --set key or value is a usage mistake, like a bad flag.
     if (message.includes('--set')) throw new UsageError(message.replace(/^dniflow\/graph: /, ''));
+    if (error instanceof PlacementError)
+      throw new UsageError(`--placement: ${message.replace(/^dniflow\/runtime: /, '')}`);
     throw error;
   }
   await dashboard?.close();
@@ -119,9 +126,9 @@ export async function runTrain(argv: string[]): Promise<number> {
   return 0;
 }
 
-function schedulerFlag(raw: string | undefined): 'lockstep' | 'async' | undefined {
-  if (raw === undefined || raw === 'lockstep' || raw === 'async') return raw;
-  throw new UsageError(`--scheduler must be lockstep or async, got '${raw}'`);
+function schedulerFlag(raw: string | undefined): 'lockstep' | 'async' | 'workers' | undefined {
+  if (raw === undefined || raw === 'lockstep' || raw === 'async' || raw === 'workers') return raw;
+  throw new UsageError(`--scheduler must be lockstep, async or workers, got '${raw}'`);
 }
 
 async function openDashboard(definition: GraphDefinition, set: Record<string, string>, port: number) {
@@ -130,8 +137,8 @@ async function openDashboard(definition: GraphDefinition, set: Record<string, st
 }
 
 /** Streams what crosses each interface to the page; every 4th step, so the page keeps up. */
-function publishMessages(engine: GraphEngine, dashboard: Dashboard): void {
-  engine.traffic.subscribe((t) => {
+function publishMessages(engine: StepEngine, dashboard: Dashboard): void {
+  engine.traffic?.subscribe((t) => {
     if (t.stage === 'delivered' && t.step % 4 === 0) {
       dashboard.publish({
         type: 'message',

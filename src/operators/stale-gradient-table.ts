@@ -1,3 +1,4 @@
+import { Tensor } from '../tensor/tensor.ts';
 /**
  * The stale-gradient baseline's memory (paper §3.1, "Stale gradients"; DESIGN item 7): one gradient
  * row per training example, the gradient with respect to the example's activation at an interface as
@@ -76,6 +77,25 @@ export class StaleGradientTable {
   /** Whether the example has a stored gradient. */
   hasSeen(example: number): boolean {
     return this.seen[example] === 1;
+  }
+
+  /** Copies of the stored gradients and of which examples have one (checkpoints, moving to a worker). */
+  state(): { rows: Tensor; seen: Tensor } {
+    return {
+      rows: new Tensor(this.rows.slice(), [this.examples, this.rowSize]),
+      seen: new Tensor(Float32Array.from(this.seen), [this.examples]),
+    };
+  }
+
+  /** Restores a `state()`, checking both sizes before writing anything. */
+  loadState(state: { rows: Tensor; seen: Tensor }): void {
+    if (state.rows.size !== this.rows.length || state.seen.size !== this.seen.length) {
+      throw new Error(
+        `dniflow/operators: staleGradient on ${this.name} state has ${state.rows.size} values for ${state.seen.size} examples, expected ${this.rows.length} for ${this.examples}`,
+      );
+    }
+    this.rows.set(state.rows.data);
+    this.seen.set(state.seen.data);
   }
 
   /** A copy of one example's stored gradient (for inspection and tests). */

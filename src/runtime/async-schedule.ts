@@ -1,6 +1,5 @@
-import type { Actor } from 'xstate';
 import { EventQueue } from './event-queue.ts';
-import type { ModuleEvent, moduleMachine } from './module-machine.ts';
+import type { Partition, Work } from './partition.ts';
 
 /**
  * The asynchronous scheduler's settings: each module on its own clock. Costs and latencies are in
@@ -27,23 +26,30 @@ export interface ModuleTimes {
   queued: number;
 }
 
+type NodeWork = Extract<Work, { to: 'node' }>;
+
 /**
- * Per-module mailboxes on virtual time (DESIGN: "async: each module on its own clock and rate").
- * A module handles one event at a time, for as long as its cost; a gradient is always accepted, but
- * an activation waits in the mailbox while the module awaits a gradient — that wait is locking, and
- * it is measured per module.
+ * Per-module mailboxes on virtual time (DESIGN.md: "async: virtual time, compute costs and edge
+ * latencies"). Interface operators and losses answer at once; a module handles one message at a time,
+ * for as long as its cost, and the messages it produces leave when that work ends. A gradient is
+ * always accepted, but an activation waits in the mailbox while the module awaits a gradient: that
+ * wait is locking, and it is measured per module. Each step leaves the source at the source's own
+ * rate, and the clock runs until the next one is due (or until few enough steps are in flight), so
+ * one training step may complete none, one or several steps.
  */
-export class AsyncSchedule {
-  readonly queue = new EventQueue();
+export class AsyncScheduler {
   readonly times = new Map<string, ModuleTimes>();
-  private readonly inboxes = new Map<string, { event: ModuleEvent; arrived: number }[]>();
+  private readonly queue = new EventQueue();
+  private readonly inboxes = new Map<string, { work: NodeWork; arrived: number }[]>();
   private readonly busyUntil = new Map<string, number>();
   private readonly awaitingSince = new Map<string, number>();
   private readonly options: Required<Omit<AsyncScheduleOptions, 'costs'>> &
     Pick<AsyncScheduleOptions, 'costs'>;
+  private nextSourceTime = 0;
+  private inFlight = 0;
 
   constructor(
-    private readonly actors: Map<string, Actor<typeof moduleMachine>>,
+    private readonly partition: Partition,
     options: AsyncScheduleOptions = {},
   ) {
     this.options = {
@@ -54,68 +60,86 @@ export class AsyncSchedule {
       maxInFlight: options.maxInFlight ?? 4,
     };
     for (const [name, cost] of Object.entries(options.costs ?? {})) {
-      if (!actors.has(name))
+      if (!partition.modules.has(name))
         throw new Error(`dniflow/runtime: async schedule names an unknown module '${name}'`);
       if (!(cost.forward >= 0 && cost.backward >= 0)) {
         throw new Error(`dniflow/runtime: async schedule cost of '${name}' must be non-negative`);
       }
     }
-    for (const name of actors.keys()) {
+    for (const name of partition.modules.keys()) {
       this.inboxes.set(name, []);
       this.busyUntil.set(name, 0);
       this.times.set(name, { busy: 0, locked: 0, queued: 0 });
     }
   }
 
-  get latency(): number {
-    return this.options.latency;
+  /** Schedules a step's first work (leaving the source) and runs the clock until the next step is due. */
+  launch(work: Work[], stopped: () => boolean): void {
+    const at = Math.max(this.queue.now, this.nextSourceTime);
+    this.nextSourceTime = at + this.options.sourcePeriod;
+    this.inFlight++;
+    this.queue.schedule(at, () => this.dispatch(work));
+    this.queue.runWhile(
+      () =>
+        !stopped() &&
+        (this.inFlight > this.options.maxInFlight || this.queue.peekTime() < this.nextSourceTime),
+    );
   }
 
-  get sourcePeriod(): number {
-    return this.options.sourcePeriod;
+  /** Runs the clock until every step in flight has completed (or something failed). */
+  drain(stopped: () => boolean): void {
+    this.queue.runWhile(() => !stopped());
   }
 
-  get maxInFlight(): number {
-    return this.options.maxInFlight;
+  /** Edges and losses at once; modules through their mailboxes, after the edge latency. */
+  private dispatch(work: Work[]): void {
+    const pending = [...work];
+    while (pending.length > 0) {
+      const next = pending.shift()!;
+      if (next.to === 'node' && this.partition.modules.has(next.node)) {
+        this.post(next);
+        continue;
+      }
+      if (next.to === 'node') this.inFlight--; // a loss: the step has landed
+      pending.push(...this.partition.handle(next));
+    }
   }
 
-  /** An event sent to a module now arrives after the edge latency. */
-  post(module: string, event: ModuleEvent): void {
+  private post(work: NodeWork): void {
     this.queue.schedule(this.queue.now + this.options.latency, () => {
-      this.inboxes.get(module)!.push({ event, arrived: this.queue.now });
-      this.tryStart(module);
+      this.inboxes.get(work.node)!.push({ work, arrived: this.queue.now });
+      this.tryStart(work.node);
     });
   }
 
-  private cost(module: string, event: ModuleEvent): number {
+  private cost(module: string, work: NodeWork): number {
     const cost = this.options.costs?.[module] ?? this.options.defaultCost;
-    return event.type === 'FORWARD' ? cost.forward : cost.backward;
+    return work.direction === 'forward' ? cost.forward : cost.backward;
   }
 
   private tryStart(module: string): void {
     const now = this.queue.now;
     if (this.busyUntil.get(module)! > now) return;
     const inbox = this.inboxes.get(module)!;
-    const actor = this.actors.get(module)!;
-    const ready = actor.getSnapshot().matches('ready');
-    const index = inbox.findIndex(({ event }) => event.type === 'GRADIENT' || ready);
+    const process = this.partition.modules.get(module)!;
+    const index = inbox.findIndex(({ work }) => work.direction === 'backward' || process.ready);
     if (index < 0) return;
-    const [{ event, arrived }] = inbox.splice(index, 1);
+    const [{ work, arrived }] = inbox.splice(index, 1);
     const times = this.times.get(module)!;
-    if (event.type === 'FORWARD') times.queued += now - arrived;
-    const cost = this.cost(module, event);
+    if (work.direction === 'forward') times.queued += now - arrived;
+    const cost = this.cost(module, work);
     times.busy += cost;
     this.busyUntil.set(module, now + cost);
     // The work happens over [now, now + cost]; its messages leave when it ends.
     this.queue.schedule(now + cost, () => {
-      actor.send(event);
-      const awaiting = actor.getSnapshot().matches('awaitingGradient');
+      const produced = this.partition.handle(work);
       const since = this.awaitingSince.get(module);
-      if (awaiting && since === undefined) this.awaitingSince.set(module, this.queue.now);
-      if (!awaiting && since !== undefined) {
+      if (!process.ready && since === undefined) this.awaitingSince.set(module, this.queue.now);
+      if (process.ready && since !== undefined) {
         times.locked += this.queue.now - since;
         this.awaitingSince.delete(module);
       }
+      this.dispatch(produced);
       this.tryStart(module);
     });
   }

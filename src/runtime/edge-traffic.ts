@@ -16,6 +16,9 @@ export interface EdgeTraffic {
   update?: Tensor;
 }
 
+/** A message on an edge without its tensors: what a dashboard animates, and what crosses threads. */
+export type TrafficSummary = Omit<EdgeTraffic, 'tensor' | 'update'>;
+
 /** One synthetic-model regression of a step, named by edge and by what the model stands for. */
 export interface InterfaceStepMetric {
   edge: string;

@@ -1,5 +1,7 @@
+import type { Observable } from 'rxjs';
 import type { LabelArray } from '../data/dataset.ts';
 import type { Tensor } from '../tensor/tensor.ts';
+import type { TrafficSummary } from './edge-traffic.ts';
 
 /** One module's part of a training step, for metrics and for naming the culprit of a NaN. */
 export interface ModuleReport {
@@ -32,9 +34,14 @@ export interface StepEngine {
    * `examples` are the batch's training-set indices, row by row (Batch.examples): interfaces with
    * per-example state need them; engines without such state may ignore them.
    */
-  trainStep(step: number, inputs: Tensor, labels: LabelArray, examples?: Uint32Array): StepReport;
+  trainStep(
+    step: number,
+    inputs: Tensor,
+    labels: LabelArray,
+    examples?: Uint32Array,
+  ): StepReport | Promise<StepReport>;
   /** Completes every step still in flight (asynchronous schedules); called before evaluation. */
-  flush?(): StepReport;
+  flush?(): StepReport | Promise<StepReport>;
   /** Logits for a batch in evaluation mode; `path` picks the real or the fully synthetic forward path. */
   predict(inputs: Tensor, path?: 'real' | 'synthetic'): Tensor;
   /** Multiplies every optimiser's base learning rate by `factor` relative to its initial value. */
@@ -44,4 +51,6 @@ export interface StepEngine {
   /** A copy of all state (parameters, buffers, optimiser slots), keyed by stable names. */
   state(): Record<string, Tensor>;
   loadState(state: Record<string, Tensor>): void;
+  /** What crosses every edge (for dashboards), where the engine can tell. */
+  readonly traffic?: Observable<TrafficSummary>;
 }

@@ -1,26 +1,24 @@
-import { Subject } from 'rxjs';
 import type { InterfaceSpec } from '../graph/interfaces.ts';
 import type { Network } from '../graph/network.ts';
 import { sourceExampleCount } from '../graph/stale-gradient.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
-import type { EdgeEvent } from '../operators/messages.ts';
 import type { Prng } from '../tensor/prng.ts';
 import { type WiredInterface, wireInterface } from './interfaces.ts';
 
-/** A runtime edge: its name, its ends, the stream both ends write into, and the operator on it. */
+/** A runtime edge: its name, its ends, its interface's spec, and the operator and models wired for it. */
 export interface Edge {
   key: string;
   label: string;
   source: string;
   target: string;
-  subject: Subject<EdgeEvent>;
+  spec: InterfaceSpec;
   wired: WiredInterface;
 }
 
 /**
  * Every edge of a feed-forward network with its interface wired (fresh synthetic models drawn from
- * `prng.stream('interface/<edge>')`), in graphology's edge order. Streams are created but not yet
- * subscribed: the engine subscribes to deliver what the operators route.
+ * `prng.stream('interface/<edge>')`), in graphology's edge order. `hosted` picks the edges to wire
+ * (a worker wires only its own); the others are skipped, and draw nothing.
  */
 export function buildEdges(
   network: Network,
@@ -28,6 +26,7 @@ export function buildEdges(
   prng: Prng,
   dataSource: string,
   classes: number | undefined,
+  hosted: (label: string) => boolean = () => true,
 ): Edge[] {
   const edges: Edge[] = [];
   const examples = sourceExampleCount(network.getNodeAttributes(dataSource));
@@ -38,6 +37,7 @@ export function buildEdges(
       );
     }
     const label = `${source}->${target}`;
+    if (!hosted(label)) return;
     const wired = wireInterface(
       attrs.interface,
       {
@@ -49,7 +49,7 @@ export function buildEdges(
       prng.stream(`interface/${label}`),
       label,
     );
-    edges.push({ key, label, source, target, subject: new Subject<EdgeEvent>(), wired });
+    edges.push({ key, label, source, target, spec: attrs.interface, wired });
   });
   return edges;
 }

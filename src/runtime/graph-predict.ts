@@ -1,8 +1,7 @@
 import type { Network } from '../graph/network.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Edge } from './graph-edges.ts';
-import type { ModuleCompute } from './module-compute.ts';
-import { captureState } from './state.ts';
+import type { ModuleProcess } from './module-process.ts';
 
 /**
  * Logits for a batch in evaluation mode, module by module in plan order. On the 'synthetic' path every
@@ -13,7 +12,7 @@ export function predictThroughGraph(
   network: Network,
   order: readonly string[],
   edges: readonly Edge[],
-  computes: ReadonlyMap<string, ModuleCompute>,
+  modules: ReadonlyMap<string, ModuleProcess>,
   inputs: Tensor,
   path: 'real' | 'synthetic',
 ): Tensor {
@@ -33,28 +32,7 @@ export function predictThroughGraph(
       logits = input;
       continue;
     }
-    outputs.set(node, computes.get(node)!.layers.forward(input, false));
+    outputs.set(node, modules.get(node)!.compute.layers.forward(input, false));
   }
   return logits!;
-}
-
-/** Modules' parameters, buffers and optimiser slots, then each edge's synthetic models' state. */
-export function captureGraphState(
-  computes: ReadonlyMap<string, ModuleCompute>,
-  edges: readonly Edge[],
-): Record<string, Tensor> {
-  const state: Record<string, Tensor> = {};
-  for (const [node, compute] of computes) captureState(`${node}/`, compute.layers, compute.optimizer, state);
-  for (const edge of edges) {
-    for (const [role, model] of [
-      ['gradient', edge.wired.gradientModel],
-      ['input', edge.wired.inputModel],
-    ] as const) {
-      if (!model) continue;
-      const saved = model.state();
-      for (const [name, tensor] of Object.entries(saved.tensors))
-        state[`${edge.label}/${role}/${name}`] = tensor;
-    }
-  }
-  return state;
 }

@@ -7,7 +7,8 @@ export { loadSourceData, type TrainTestData } from './datasets.ts';
 export type { ModuleReport, StepEngine, StepReport } from './engine.ts';
 export { type EdgeTraffic, GraphEngine, type InterfaceStepMetric } from './graph-engine.ts';
 export { type ModuleContext, type ModuleEvent, moduleMachine } from './module-machine.ts';
-export { prepareRun, type RunOptions, type RunResult, runGraph, runGraphInterleaved } from './run.ts';
+export { ModuleProcess, type ModuleWiring, type Outbound } from './module-process.ts';
+export { prepareRun, type RunOptions, type RunResult, runGraph } from './run.ts';
 export {
   DivergenceError,
   type EpochMetrics,
@@ -16,5 +17,6 @@ export {
   type TrainerOptions,
   testError,
   train,
-  trainInterleaved,
 } from './trainer.ts';
+export { PlacementError } from './workers/placement.ts';
+export { WorkerEngine, WorkerFailedError, type WorkerOptions } from './workers/worker-engine.ts';

@@ -21,7 +21,8 @@ export class ModuleCompute {
   readonly layers: Sequential;
   readonly optimizer: Optimizer;
   private readonly baseLr: number;
-  private readonly coin: Prng | undefined;
+  /** The module's own stream for the `p_update` coin (its position is part of the run's state). */
+  readonly coin: Prng | undefined;
   readonly pUpdate: number;
   /** What the step's gradients sum to: backpropagated to the module's inputs. */
   private readonly gradientSum = new GradientSum();

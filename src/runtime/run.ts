@@ -7,15 +7,11 @@ import { backend } from '../tensor/backend-registry.ts';
 import { Prng } from '../tensor/prng.ts';
 import type { Clock } from './clock.ts';
 import { loadSourceData } from './datasets.ts';
+import type { StepEngine } from './engine.ts';
 import { GraphEngine } from './graph-engine.ts';
 import { createRunOutput } from './run-output.ts';
-import {
-  type EpochMetrics,
-  type TrainEvent,
-  type TrainerOptions,
-  train,
-  trainInterleaved,
-} from './trainer.ts';
+import { type EpochMetrics, type TrainEvent, type TrainerOptions, train } from './trainer.ts';
+import { WorkerEngine, type WorkerOptions } from './workers/worker-engine.ts';
 
 export interface RunOptions {
   set?: Record<string, string>;
@@ -28,10 +24,15 @@ export interface RunOptions {
   checkpointPath?: string;
   /** Writes run.json, metrics.jsonl and checkpoint.ckpt there. */
   outDir?: string;
-  /** 'lockstep' (default): deterministic, one step at a time. 'async': modules on their own clocks. */
-  scheduler?: 'lockstep' | 'async';
+  /**
+   * 'lockstep' (default): deterministic, one step at a time. 'async': modules on their own virtual
+   * clocks. 'workers': modules in worker threads, really in parallel.
+   */
+  scheduler?: 'lockstep' | 'async' | 'workers';
+  /** The workers scheduler's placement and flow control. */
+  workers?: WorkerOptions;
   /** Called once the network is built and validated, before training (dashboards, taps). */
-  onReady?: (run: { network: Network; plan: NetworkPlan; engine: GraphEngine }) => void;
+  onReady?: (run: { network: Network; plan: NetworkPlan; engine: StepEngine }) => void;
   clock: Clock;
   onEvent?: (event: TrainEvent) => void;
 }
@@ -47,22 +48,17 @@ export interface RunResult {
 }
 
 /** Builds a graph file's network with its parameters, validates it, and trains it on its data. */
-export function runGraph(definition: GraphDefinition, options: RunOptions): RunResult {
-  const run = prepareRun(definition, options);
-  return run.finish(train(run.engine, run.data, run.trainer, run.hasSyntheticPath));
-}
-
-/** The same, letting the event loop run between batches (for a live dashboard). */
-export async function runGraphInterleaved(
-  definition: GraphDefinition,
-  options: RunOptions,
-): Promise<RunResult> {
-  const run = prepareRun(definition, options);
-  return run.finish(await trainInterleaved(run.engine, run.data, run.trainer, run.hasSyntheticPath));
+export async function runGraph(definition: GraphDefinition, options: RunOptions): Promise<RunResult> {
+  const run = await prepareRun(definition, options);
+  try {
+    return run.finish(await train(run.engine, run.data, run.trainer, run.hasSyntheticPath));
+  } finally {
+    await run.dispose();
+  }
 }
 
 /** Everything a run needs, built and validated before any training. */
-export function prepareRun(definition: GraphDefinition, options: RunOptions) {
+export async function prepareRun(definition: GraphDefinition, options: RunOptions) {
   const params = resolveParams(definition, options.set ?? {});
   const defaults = trainingDefaults(definition, params);
   const network = definition.build(params);
@@ -75,13 +71,13 @@ export function prepareRun(definition: GraphDefinition, options: RunOptions) {
   const batch = options.batch ?? defaults.batch;
   const lr = options.lr ?? defaults.lr;
   const prng = new Prng(seed);
-  const engine = new GraphEngine(
-    network,
-    plan,
-    prng.stream('init'),
-    { kind: defaults.optimizer, lr, momentum: defaults.momentum },
-    { schedule: options.scheduler === 'async' ? (definition.schedule ?? {}) : undefined },
-  );
+  const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
+  const engine: StepEngine & { dispose(): void | Promise<void> } =
+    options.scheduler === 'workers'
+      ? await WorkerEngine.start(network, plan, prng.stream('init'), optimizer, options.workers)
+      : new GraphEngine(network, plan, prng.stream('init'), optimizer, {
+          schedule: options.scheduler === 'async' ? (definition.schedule ?? {}) : undefined,
+        });
   options.onReady?.({ network, plan, engine });
   const output =
     options.outDir === undefined
@@ -113,9 +109,15 @@ export function prepareRun(definition: GraphDefinition, options: RunOptions) {
       options.onEvent?.(event);
     },
   };
-  const finish = (history: EpochMetrics[]): RunResult => {
-    engine.dispose();
-    return { graph: definition.name, params, epochs, batch, lr, seed, history };
-  };
-  return { network, plan, engine, data, trainer, hasSyntheticPath, finish };
+  const finish = (history: EpochMetrics[]): RunResult => ({
+    graph: definition.name,
+    params,
+    epochs,
+    batch,
+    lr,
+    seed,
+    history,
+  });
+  const dispose = async () => engine.dispose();
+  return { network, plan, engine, data, trainer, hasSyntheticPath, finish, dispose };
 }

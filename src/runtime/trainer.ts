@@ -114,45 +114,17 @@ export function testError(
   return (100 * wrong) / Math.max(test.count, 1);
 }
 
-/** Runs epochs of shuffled minibatches, evaluates after each, and reports through `onEvent`. */
-export function train(
-  engine: StepEngine,
-  data: { train: Dataset; test: Dataset },
-  options: TrainerOptions,
-  hasSyntheticPath = false,
-): EpochMetrics[] {
-  const steps = trainSteps(engine, data, options, hasSyntheticPath);
-  let next = steps.next();
-  while (!next.done) next = steps.next();
-  return next.value;
-}
-
 /**
- * The same, giving the event loop a turn after every batch (a live dashboard serves its page and
- * streams events while training runs).
+ * Runs epochs of shuffled minibatches, evaluates after each, and reports through `onEvent`. The event
+ * loop gets a turn after every batch (a live dashboard serves its page and streams events meanwhile;
+ * the workers scheduler's messages arrive).
  */
-export async function trainInterleaved(
+export async function train(
   engine: StepEngine,
   data: { train: Dataset; test: Dataset },
   options: TrainerOptions,
   hasSyntheticPath = false,
 ): Promise<EpochMetrics[]> {
-  const steps = trainSteps(engine, data, options, hasSyntheticPath);
-  let next = steps.next();
-  while (!next.done) {
-    await new Promise((resolve) => setImmediate(resolve));
-    next = steps.next();
-  }
-  return next.value;
-}
-
-/** Training as a generator that pauses after each batch; `train` and `trainInterleaved` drive it. */
-function* trainSteps(
-  engine: StepEngine,
-  data: { train: Dataset; test: Dataset },
-  options: TrainerOptions,
-  hasSyntheticPath: boolean,
-): Generator<void, EpochMetrics[]> {
   const history: EpochMetrics[] = [];
   const batches = Math.ceil(data.train.count / options.batch);
   const shuffle = options.prng.stream('shuffle');
@@ -164,7 +136,7 @@ function* trainSteps(
     let lossCount = 0;
     const interfaces = new InterfaceAverages();
     for (const batch of shuffledBatches(data.train, options.batch, shuffle)) {
-      const report = engine.trainStep(
+      const report = await engine.trainStep(
         step,
         batch.inputs.reshape([batch.size, ...options.inputShape]),
         batch.labels,
@@ -178,9 +150,9 @@ function* trainSteps(
       interfaces.add(report.interfaces);
       step++;
       options.onEvent?.({ type: 'batch', epoch, batch: batch.index + 1, batches, loss: report.loss });
-      yield;
+      await new Promise((resolve) => setImmediate(resolve));
     }
-    const rest = engine.flush?.();
+    const rest = await engine.flush?.();
     if (rest) {
       if (rest.nonFinite !== undefined)
         throw new DivergenceError(rest.nonFinite, step, options.checkpointPath);

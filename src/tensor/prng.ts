@@ -42,6 +42,33 @@ export class Prng {
     this.s3 = mix();
   }
 
+  /**
+   * The generator's position: its four state words as eight 16-bit halves, then the cached second
+   * normal deviate as four 16-bit quarters of its float64 bits (all NaN when none is cached). Every
+   * value is an integer below 2^16, so a float32 checkpoint holds it exactly.
+   */
+  position(): Float32Array {
+    const out = new Float32Array(12);
+    [this.s0, this.s1, this.s2, this.s3].forEach((word, i) => {
+      out[2 * i] = word >>> 16;
+      out[2 * i + 1] = word & 0xffff;
+    });
+    if (this.spareNormal === null) out.fill(Number.NaN, 8);
+    else out.set(new Uint16Array(new Float64Array([this.spareNormal]).buffer), 8);
+    return out;
+  }
+
+  /** Moves the generator to a `position()`. */
+  seek(position: ArrayLike<number>): void {
+    if (position.length !== 12)
+      throw new Error(`dniflow/tensor: a PRNG position has 12 values, got ${position.length}`);
+    const word = (i: number) => ((position[2 * i] << 16) | position[2 * i + 1]) >>> 0;
+    [this.s0, this.s1, this.s2, this.s3] = [word(0), word(1), word(2), word(3)];
+    this.spareNormal = Number.isNaN(position[8])
+      ? null
+      : new Float64Array(Uint16Array.from([position[8], position[9], position[10], position[11]]).buffer)[0];
+  }
+
   /** An independent stream named `name`, a pure function of this stream's seed and name. */
   stream(name: string): Prng {
     return new Prng(this.seed, `${this.name}/${name}`);

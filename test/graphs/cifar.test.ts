@@ -80,8 +80,8 @@ describe('CIFAR-10 from the directory in DNIFLOW_CIFAR10_DIR', () => {
     ['cdni', 80],
   ])(
     'trains graphs/cifar-fcn for two epochs with %s and learns (test error under %i percent)',
-    (method, bound) => {
-      const result = runGraph(cifarFcn, {
+    async (method, bound) => {
+      const result = await runGraph(cifarFcn, {
         set: { method, hidden: '32', sg: 'linear' },
         epochs: 2,
         batch: 32,
@@ -96,8 +96,8 @@ describe('CIFAR-10 from the directory in DNIFLOW_CIFAR10_DIR', () => {
 
   it.each(['bprop', 'cdni'])(
     'trains graphs/cifar-cnn for an epoch with %s: every module updates every step',
-    (method) => {
-      const result = runGraph(cifarCnn, {
+    async (method) => {
+      const result = await runGraph(cifarCnn, {
         set: { method, channels: '4', sgChannels: '4' },
         epochs: 1,
         batch: 50,

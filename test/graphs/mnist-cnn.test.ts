@@ -89,8 +89,8 @@ describe('graphs/mnist-cnn on real MNIST', () => {
     expect(syntheticForConv1('dni', shifted)).toEqual(syntheticForConv1('dni', last.labels));
   });
 
-  it('learns with backprop through runGraph: test error far below chance (90%) after 2000 examples', () => {
-    const result = runGraph(mnistCnn, {
+  it('learns with backprop through runGraph: test error far below chance (90%) after 2000 examples', async () => {
+    const result = await runGraph(mnistCnn, {
       set: SMALL,
       epochs: 1,
       batch: BATCH,

@@ -13,8 +13,8 @@ import { Prng } from '../../src/tensor/prng.ts';
 const quick = { batch: 32, trainLimit: 2000, testLimit: 500, seed: 4, clock: new ManualClock() };
 
 describe('graphs/mnist-sparse (paper §3.1, sparse updates)', () => {
-  it('trains with pUpdate 0.5: each module updates on about half the steps, and the network learns', () => {
-    const result = runGraph(mnistSparse, {
+  it('trains with pUpdate 0.5: each module updates on about half the steps, and the network learns', async () => {
+    const result = await runGraph(mnistSparse, {
       ...quick,
       set: { pUpdate: '0.5', hidden: '64', sg: 'linear' },
       epochs: 2,
@@ -38,8 +38,8 @@ describe('graphs/mnist-sparse (paper §3.1, sparse updates)', () => {
 });
 
 describe('graphs/mnist-complete-unlock (paper §3.1, complete unlock)', () => {
-  it('reports the real-path and the fully synthetic-path test errors, and both learn', () => {
-    const result = runGraph(mnistCompleteUnlock, {
+  it('reports the real-path and the fully synthetic-path test errors, and both learn', async () => {
+    const result = await runGraph(mnistCompleteUnlock, {
       ...quick,
       set: { hidden: '64', si: 'linear' },
       epochs: 2,

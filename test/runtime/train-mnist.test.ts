@@ -16,29 +16,31 @@ import { Prng } from '../../src/tensor/prng.ts';
 const quick = { set: { hidden: '64' }, epochs: 2, batch: 32, trainLimit: 5000, testLimit: 1000 };
 
 describe('training the MNIST FCN on real MNIST', () => {
-  it('learns: test error far below chance (90%) after two short epochs', () => {
-    const result = runGraph(mnistFcn, { ...quick, seed: 7, clock: new ManualClock() });
+  it('learns: test error far below chance (90%) after two short epochs', async () => {
+    const result = await runGraph(mnistFcn, { ...quick, seed: 7, clock: new ManualClock() });
     expect(result.history).toHaveLength(2);
     expect(result.history[1].test_error).toBeLessThan(15);
     expect(result.history[1].train_loss).toBeLessThan(result.history[0].train_loss);
   });
 
-  it('is deterministic: the same seed gives identical numbers, another seed different ones', () => {
-    const run = (seed: number) =>
-      runGraph(mnistFcn, {
-        ...quick,
-        epochs: 1,
-        trainLimit: 1000,
-        testLimit: 500,
-        seed,
-        clock: new ManualClock(),
-      }).history;
-    const first = run(3);
-    expect(run(3)).toEqual(first);
-    expect(run(4)[0].train_loss).not.toBe(first[0].train_loss);
+  it('is deterministic: the same seed gives identical numbers, another seed different ones', async () => {
+    const run = async (seed: number) =>
+      (
+        await runGraph(mnistFcn, {
+          ...quick,
+          epochs: 1,
+          trainLimit: 1000,
+          testLimit: 500,
+          seed,
+          clock: new ManualClock(),
+        })
+      ).history;
+    const first = await run(3);
+    expect(await run(3)).toEqual(first);
+    expect((await run(4))[0].train_loss).not.toBe(first[0].train_loss);
   });
 
-  it('stops on NaN, names the module and step, and keeps the last good checkpoint', () => {
+  it('stops on NaN, names the module and step, and keeps the last good checkpoint', async () => {
     const params = resolveParams(mnistFcn, { hidden: '32' });
     const network = mnistFcn.build(params);
     const engine = new BackpropEngine(network, validateNetwork(network), new Prng(1), {
@@ -49,7 +51,7 @@ describe('training the MNIST FCN on real MNIST', () => {
     const checkpointPath = join(mkdtempSync(join(tmpdir(), 'dniflow-')), 'last-good.ckpt');
     let thrown: unknown;
     try {
-      train(engine, data, {
+      await train(engine, data, {
         epochs: 3,
         batch: 64,
         inputShape: [784],

@@ -1,0 +1,56 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { SerializedGraph } from 'graphology-types';
+import type { EdgeSpec, NetworkAttributes, NodeSpec } from '../../graph/network.ts';
+import type { InterfaceStepMetric, TrafficSummary } from '../edge-traffic.ts';
+import type { OptimizerChoice } from '../optimizers.ts';
+import type { LossRecord } from '../partition.ts';
+import type { Envelope } from './envelope.ts';
+
+/** A tensor as plain data (its buffer transferable). */
+export interface PlainTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** What a worker is started with (`workerData`). */
+export interface WorkerInit {
+  index: number;
+  network: SerializedGraph<NodeSpec, EdgeSpec, NetworkAttributes>;
+  /** The run's initialisation stream (seed and name): the worker's models are built from it, then overwritten by `state`. */
+  prng: { seed: number; name: string };
+  optimizer: OptimizerChoice;
+  /** Module and loss names this worker runs. */
+  nodes: string[];
+  nodeWorker: [string, number][];
+  edgeWorker: [string, number][];
+  /** Its modules' and edges' state, split from the coordinator's copy of the network. */
+  state: Record<string, PlainTensor>;
+  /** A port to every other worker, by index (null at its own). */
+  peers: (MessagePort | null)[];
+}
+
+/** Coordinator → worker. */
+export type ToWorker =
+  | { type: 'work'; envelope: Envelope }
+  | { type: 'scale'; factor: number }
+  /** Start reporting every message on the hosted edges (a dashboard is watching). */
+  | { type: 'tap' }
+  | { type: 'sync'; id: number }
+  | { type: 'state'; id: number }
+  /** Fault injection for tests: throw an uncaught error, or end the thread, as a crash would. */
+  | { type: 'fault'; mode: 'throw' | 'exit' };
+
+/** Worker → coordinator. */
+export type FromWorker =
+  | { type: 'ready'; index: number }
+  | {
+      type: 'results';
+      losses: LossRecord[];
+      metrics: InterfaceStepMetric[];
+      creditEdges: string[];
+      traffic: TrafficSummary[];
+    }
+  | { type: 'synced'; id: number; sent: number; received: number; waiting: string[] }
+  | { type: 'state'; id: number; state: Record<string, PlainTensor> }
+  | { type: 'nonFinite'; module: string; step: number }
+  | { type: 'failed'; message: string; node: string | undefined; step: number | undefined };

@@ -1,0 +1,414 @@
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { Subject } from 'rxjs';
+import type { LabelArray } from '../../data/dataset.ts';
+import type { Network } from '../../graph/network.ts';
+import { networkToJSON } from '../../graph/serialize.ts';
+import type { NetworkPlan } from '../../graph/validate.ts';
+import type { BatchContext } from '../../operators/messages.ts';
+import { setBackendThreads } from '../../tensor/backend-registry.ts';
+import type { Prng } from '../../tensor/prng.ts';
+import { Tensor } from '../../tensor/tensor.ts';
+import type { InterfaceStepMetric, TrafficSummary } from '../edge-traffic.ts';
+import type { ModuleReport, StepEngine, StepReport } from '../engine.ts';
+import { GraphEngine } from '../graph-engine.ts';
+import { stepWork } from '../graph-processes.ts';
+import type { OptimizerChoice } from '../optimizers.ts';
+import type { LossRecord } from '../partition.ts';
+import { reportResults } from '../step-report.ts';
+import { toEnvelope } from './envelope.ts';
+import { defaultPlacement, type Placement, parsePlacement, placeNetwork } from './placement.ts';
+import type { FromWorker, PlainTensor, ToWorker, WorkerInit } from './protocol.ts';
+
+export interface WorkerOptions {
+  /** Worker groups as `--placement` writes them ("a,b|c,d"); default: `workers` balanced groups. */
+  placement?: string;
+  /** Workers for the default placement (default 2: this machine's cores). */
+  workers?: number;
+  /** Steps in flight before the data source waits (default: workers + 1). */
+  maxInFlight?: number;
+}
+
+/** A worker thread that threw, or ended, while the run needed it. */
+export class WorkerFailedError extends Error {
+  constructor(
+    readonly modules: string[],
+    readonly step: number | undefined,
+    why: string,
+  ) {
+    super(
+      `dniflow/runtime: the worker running ${modules.map((m) => `'${m}'`).join(', ')} failed` +
+        (step === undefined ? '' : ` at step ${step}`) +
+        `: ${why}`,
+    );
+  }
+}
+
+/**
+ * The workers scheduler (DESIGN.md, "The runtime"): module processes in `worker_threads`, one
+ * Partition per worker, joined by MessageChannels; tensors cross as envelopes whose buffers are moved
+ * with `transferList`. This thread is the data source and the coordinator: it sends each step's input,
+ * keeps at most `maxInFlight` steps in flight (a credit per step, returned when the step's loss is
+ * computed and its input consumed, so memory stays bounded however slow a module is), gathers losses
+ * and metrics, and after each epoch pulls every worker's state into a local copy of the network
+ * (the runtime's split/merge), which evaluates and checkpoints.
+ */
+export class WorkerEngine implements StepEngine {
+  private readonly replica: GraphEngine;
+  private readonly workers: Worker[] = [];
+  private readonly placement: Placement;
+  private readonly maxInFlight: number;
+  private readonly edgeList: {
+    label: string;
+    source: string;
+    spec: import('../../graph/interfaces.ts').InterfaceSpec;
+  }[];
+  private losses: LossRecord[] = [];
+  private metrics: InterfaceStepMetric[] = [];
+  /** Steps sent and not yet retired, with how many losses and input credits each still needs. */
+  private readonly inFlight = new Map<number, { losses: number; credits: number }>();
+  private sent = 0;
+  private failure: Error | null = null;
+  private lastStep: number | undefined;
+  private wake: (() => void) | null = null;
+  private nextId = 0;
+  private readonly replies = new Map<
+    number,
+    { count: number; values: FromWorker[]; done: (values: FromWorker[]) => void }
+  >();
+  private readonly lossNodes: number;
+  private readonly network: Network;
+  private readonly plan: NetworkPlan;
+  private readonly classes: number | undefined;
+  private tapping = false;
+  /** What crosses every edge, as the workers report it (tensors stay in the workers). */
+  readonly traffic = new Subject<TrafficSummary>();
+
+  private constructor(
+    network: Network,
+    plan: NetworkPlan,
+    prng: Prng,
+    optimizer: OptimizerChoice,
+    options: WorkerOptions,
+  ) {
+    this.network = network;
+    this.plan = plan;
+    this.replica = new GraphEngine(network, plan, prng, optimizer);
+    const source = plan.order[0];
+    const sourceSpec = network.getNodeAttributes(source);
+    this.classes = sourceSpec.kind === 'source' ? sourceSpec.classes : undefined;
+    const modules = plan.order.filter((n) => network.getNodeAttributes(n).kind === 'module');
+    const groups =
+      options.placement !== undefined
+        ? parsePlacement(options.placement, modules)
+        : defaultPlacement(modules, (m) => this.costOf(m), options.workers ?? 2);
+    this.placement = placeNetwork(network, source, groups);
+    this.maxInFlight = options.maxInFlight ?? groups.length + 1;
+    if (!(Number.isInteger(this.maxInFlight) && this.maxInFlight >= 1))
+      throw new Error(`dniflow/runtime: maxInFlight must be a positive integer, got ${this.maxInFlight}`);
+    this.lossNodes = network.filterNodes((_n, spec) => spec.kind === 'loss').length;
+    this.edgeList = [];
+    network.forEachEdge((_key, attrs, from, to) => {
+      this.edgeList.push({ label: `${from}->${to}`, source: from, spec: attrs.interface });
+    });
+    // One OpenBLAS thread in every worker: the setting is process-wide, so it is made here, before any starts.
+    setBackendThreads(1);
+    this.spawn(prng, optimizer);
+  }
+
+  /** Starts the workers, each with its part of the network's state; resolves once all are ready. */
+  static async start(
+    network: Network,
+    plan: NetworkPlan,
+    prng: Prng,
+    optimizer: OptimizerChoice,
+    options: WorkerOptions = {},
+  ): Promise<WorkerEngine> {
+    const engine = new WorkerEngine(network, plan, prng, optimizer, options);
+    await engine.request(() => undefined, 'ready');
+    return engine;
+  }
+
+  /** Module groups, one per worker (losses with their sender). */
+  get groups(): string[][] {
+    return this.placement.groups;
+  }
+
+  private costOf(module: string): number {
+    const state = this.replica.state();
+    let cost = 0;
+    for (const [name, tensor] of Object.entries(state)) {
+      if (name.startsWith(`${module}/param.`)) cost += tensor.size;
+      if (name.startsWith(`${module}->`) && name.includes('/gradient/') && !name.includes('/optim.'))
+        cost += tensor.size;
+    }
+    return cost;
+  }
+
+  private spawn(prng: Prng, optimizer: OptimizerChoice): void {
+    const count = this.placement.groups.length;
+    const ports = Array.from({ length: count }, () => new Array(count).fill(null));
+    for (let a = 0; a < count; a++) {
+      for (let b = a + 1; b < count; b++) {
+        const channel = new MessageChannel();
+        ports[a][b] = channel.port1;
+        ports[b][a] = channel.port2;
+      }
+    }
+    const state = this.replica.state();
+    for (let index = 0; index < count; index++) {
+      const nodes = this.placement.groups[index];
+      const own = (name: string) => {
+        const owner = name.split('/')[0];
+        return owner.includes('->') ? this.placement.edgeWorker.get(owner) === index : nodes.includes(owner);
+      };
+      const plain: Record<string, PlainTensor> = {};
+      for (const [name, tensor] of Object.entries(state))
+        if (own(name)) plain[name] = { shape: [...tensor.shape], data: tensor.data };
+      const init: WorkerInit = {
+        index,
+        network: networkToJSON(this.network),
+        prng: { seed: prng.seed, name: prng.name },
+        optimizer,
+        nodes,
+        nodeWorker: [...this.placement.nodeWorker],
+        edgeWorker: [...this.placement.edgeWorker],
+        state: plain,
+        peers: ports[index],
+      };
+      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+        workerData: init,
+        transferList: [
+          ...ports[index].filter((p) => p !== null),
+          ...Object.values(plain).map((t) => t.data.buffer as ArrayBuffer),
+        ],
+      });
+      worker.on('message', (message: FromWorker) => this.onMessage(message));
+      worker.on('error', (error) => this.fail(new WorkerFailedError(nodes, this.lastStep, error.message)));
+      worker.on('exit', (code) => {
+        if (!this.disposed)
+          this.fail(new WorkerFailedError(nodes, this.lastStep, `its thread exited (code ${code})`));
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  private disposed = false;
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wake?.();
+    for (const reply of this.replies.values()) reply.done([]);
+  }
+
+  private onMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'results':
+        this.losses.push(...message.losses);
+        this.metrics.push(...message.metrics);
+        for (const { step } of message.losses) this.retire(step, 'losses');
+        for (const _ of message.creditEdges) this.retireCredit();
+        for (const traffic of message.traffic) this.traffic.next(traffic);
+        break;
+      case 'nonFinite':
+        this.nonFinite ??= message.module;
+        this.wake?.();
+        break;
+      case 'failed': {
+        const modules = message.node ? [message.node] : this.placement.groups.flat();
+        this.fail(new WorkerFailedError(modules, message.step, message.message));
+        break;
+      }
+      default:
+        this.answer(message);
+    }
+  }
+
+  private nonFinite: string | undefined;
+
+  private retire(step: number, what: 'losses'): void {
+    const entry = this.inFlight.get(step);
+    if (!entry) return;
+    entry[what]--;
+    this.maybeRetire(step, entry);
+  }
+
+  /** Input credits come back in step order (each source edge's receiver takes its steps in order). */
+  private retireCredit(): void {
+    for (const [step, entry] of this.inFlight) {
+      if (entry.credits > 0) {
+        entry.credits--;
+        this.maybeRetire(step, entry);
+        return;
+      }
+    }
+  }
+
+  private maybeRetire(step: number, entry: { losses: number; credits: number }): void {
+    if (entry.losses <= 0 && entry.credits <= 0) {
+      this.inFlight.delete(step);
+      this.wake?.();
+    }
+  }
+
+  private answer(message: FromWorker): void {
+    const id = 'id' in message ? message.id : -1;
+    const key = message.type === 'ready' ? -1 : id;
+    const reply = this.replies.get(key);
+    if (!reply) return;
+    reply.values.push(message);
+    if (reply.values.length === reply.count) {
+      this.replies.delete(key);
+      reply.done(reply.values);
+    }
+  }
+
+  /** Sends a request to every worker and resolves with their answers (or rejects on a failure). */
+  private request(
+    make: (id: number) => ToWorker | undefined,
+    kind: 'ready' | 'other' = 'other',
+  ): Promise<FromWorker[]> {
+    const id = kind === 'ready' ? -1 : this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.replies.set(id, {
+        count: this.workers.length,
+        values: [],
+        done: (values) => (this.failure ? reject(this.failure) : resolve(values)),
+      });
+      const message = make(id);
+      if (message) for (const worker of this.workers) worker.postMessage(message);
+    });
+  }
+
+  private async until(condition: () => boolean): Promise<void> {
+    while (!condition()) {
+      if (this.failure) throw this.failure;
+      if (this.nonFinite !== undefined) return;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+      this.wake = null;
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  async trainStep(
+    step: number,
+    inputs: Tensor,
+    labels: LabelArray,
+    examples?: Uint32Array,
+  ): Promise<StepReport> {
+    if (this.traffic.observed && !this.tapping) {
+      this.tapping = true;
+      for (const worker of this.workers) worker.postMessage({ type: 'tap' } satisfies ToWorker);
+    }
+    await this.until(() => this.inFlight.size < this.maxInFlight);
+    if (this.nonFinite !== undefined) return { loss: Number.NaN, nonFinite: this.nonFinite };
+    const context: BatchContext = {
+      labels: labels.slice() as Uint8Array | Int32Array,
+      classes: this.classes,
+      input: inputs,
+    };
+    if (examples !== undefined) context.examples = examples.slice();
+    const work = stepWork(this.network, this.edgeList, this.plan.order[0], step, context);
+    const credits = work.filter(
+      (w) => w.to === 'edge' && w.edge.startsWith(`${this.plan.order[0]}->`),
+    ).length;
+    this.inFlight.set(step, { losses: this.lossNodes, credits });
+    this.lastStep = step;
+    for (const item of work) {
+      const { envelope, transfer } = toEnvelope(item);
+      const owner = this.placement.edgeWorker.get(envelope.edge)!;
+      this.workers[owner].postMessage({ type: 'work', envelope } satisfies ToWorker, transfer);
+      this.sent++;
+    }
+    return this.report();
+  }
+
+  private report(): StepReport {
+    if (this.nonFinite !== undefined) return { loss: Number.NaN, nonFinite: this.nonFinite };
+    const report = reportResults({ losses: this.losses, metrics: this.metrics });
+    this.losses = [];
+    this.metrics = [];
+    return report;
+  }
+
+  /**
+   * Waits until every step has retired and no message is left between workers (two identical rounds
+   * of everyone's sent/received counts), then pulls every worker's state into the local copy.
+   */
+  async flush(): Promise<StepReport> {
+    await this.until(() => this.inFlight.size === 0);
+    if (this.nonFinite === undefined) {
+      let previous = '';
+      for (;;) {
+        const answers = (await this.request((id) => ({ type: 'sync', id }))) as Extract<
+          FromWorker,
+          { type: 'synced' }
+        >[];
+        const sent = this.sent + answers.reduce((a, b) => a + b.sent, 0);
+        const received = answers.reduce((a, b) => a + b.received, 0);
+        const round = `${sent}/${received}`;
+        if (sent === received && round === previous) {
+          const waiting = answers.flatMap((a) => a.waiting);
+          if (waiting.length > 0)
+            throw new Error(
+              `dniflow/runtime: the end of the workers run found module '${waiting[0]}' still waiting for a gradient`,
+            );
+          break;
+        }
+        previous = round;
+      }
+      await this.pullState();
+    }
+    return this.report();
+  }
+
+  private async pullState(): Promise<void> {
+    const answers = (await this.request((id) => ({ type: 'state', id }))) as Extract<
+      FromWorker,
+      { type: 'state' }
+    >[];
+    const state: Record<string, Tensor> = {};
+    for (const answer of answers)
+      for (const [name, { shape, data }] of Object.entries(answer.state))
+        state[name] = new Tensor(data, shape);
+    this.replica.loadState(state);
+  }
+
+  predict(inputs: Tensor, path: 'real' | 'synthetic' = 'real'): Tensor {
+    return this.replica.predict(inputs, path);
+  }
+
+  scaleLearningRate(factor: number): void {
+    this.replica.scaleLearningRate(factor);
+    for (const worker of this.workers) worker.postMessage({ type: 'scale', factor } satisfies ToWorker);
+  }
+
+  /** Update counts as of the last flush (the workers' state is pulled then). */
+  modules(): ModuleReport[] {
+    return this.replica.modules();
+  }
+
+  /** The state as of the last flush. */
+  state(): Record<string, Tensor> {
+    return this.replica.state();
+  }
+
+  loadState(): void {
+    throw new Error('dniflow/runtime: the workers scheduler loads state when it starts, not while running');
+  }
+
+  /** Fault injection for tests: the worker running `module` throws, or ends its thread. */
+  injectFault(module: string, mode: 'throw' | 'exit'): void {
+    const index = this.placement.nodeWorker.get(module);
+    if (index === undefined) throw new Error(`dniflow/runtime: no module named '${module}'`);
+    this.workers[index].postMessage({ type: 'fault', mode } satisfies ToWorker);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    this.traffic.complete();
+    this.replica.dispose();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
