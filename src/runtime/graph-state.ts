@@ -46,11 +46,16 @@ export function restoreGraphState(
   edges: readonly Edge[],
   state: Record<string, Tensor>,
 ): void {
-  const need = (name: string): Tensor => {
-    const tensor = state[name];
-    if (!tensor) throw new Error(`dniflow/runtime: checkpoint has no tensor '${name}'`);
-    return tensor;
-  };
+  // Every name and size checked before anything is written, so a bad state changes nothing.
+  for (const [name, current] of Object.entries(captureGraphState(modules, edges))) {
+    const saved = state[name];
+    if (!saved) throw new Error(`dniflow/runtime: checkpoint has no tensor '${name}'`);
+    if (saved.size !== current.size)
+      throw new Error(
+        `dniflow/runtime: checkpoint tensor '${name}' has ${saved.size} values, expected ${current.size}`,
+      );
+  }
+  const need = (name: string): Tensor => state[name];
   for (const [node, { compute }] of modules) {
     restoreState(`${node}/`, compute.layers, compute.optimizer, state);
     compute.updates = need(`${node}/updates`).data[0];

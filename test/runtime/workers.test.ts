@@ -1,0 +1,121 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { describe, expect, it } from 'vitest';
+import mnistFcn from '../../graphs/mnist-fcn.ts';
+import { resolveParams } from '../../src/graph/define.ts';
+import { validateNetwork } from '../../src/graph/validate.ts';
+import { backprop, dni, linear, network, relu, unlock } from '../../src/index.ts';
+import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
+import { ManualClock } from '../../src/runtime/clock.ts';
+import { runGraph } from '../../src/runtime/run.ts';
+import { defaultPlacement, parsePlacement, placeNetwork } from '../../src/runtime/workers/placement.ts';
+import { WorkerEngine, WorkerFailedError } from '../../src/runtime/workers/worker-engine.ts';
+import { Prng } from '../../src/tensor/prng.ts';
+
+const quick = { batch: 64, trainLimit: 3000, testLimit: 1000, seed: 3, clock: new ManualClock() };
+
+describe('the workers scheduler (modules in worker threads)', () => {
+  it('trains the MNIST FCN with DNI to the same test-error band as lockstep', async () => {
+    const set = { method: 'dni', hidden: '64' };
+    const lockstep = await runGraph(mnistFcn, { ...quick, set, epochs: 2 });
+    const workers = await runGraph(mnistFcn, { ...quick, set, epochs: 2, scheduler: 'workers' });
+    const [a, b] = [lockstep.history.at(-1)!, workers.history.at(-1)!];
+    // Not the same bits: up to workers + 1 steps are in flight, so DNI targets arrive later.
+    expect(b.test_error).toBeLessThan(50); // chance is 90%; lockstep DNI is at 38% on this small budget
+    expect(Math.abs(b.test_error - a.test_error)).toBeLessThan(5);
+    for (const module of b.modules) expect(module.updates).toBe(2 * Math.ceil(3000 / 64));
+    expect(b.interfaces.map((i) => i.edge).sort()).toEqual(a.interfaces.map((i) => i.edge).sort());
+  });
+
+  for (const mode of ['exit', 'throw'] as const) {
+    it(`ends the run within 5 s, naming the module, when a worker ${mode === 'exit' ? 'is killed' : 'throws'}; the checkpoint stays intact`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dniflow-workers-'));
+      const checkpointPath = join(dir, 'last-good.ckpt');
+      let engine: WorkerEngine | undefined;
+      let injectedAt = 0;
+      const run = runGraph(mnistFcn, {
+        ...quick,
+        set: { method: 'dni', hidden: '32' },
+        epochs: 3,
+        scheduler: 'workers',
+        workers: { placement: 'layer1,layer2|layer3,classifier' },
+        checkpointPath,
+        onReady: ({ engine: started }) => {
+          engine = started as WorkerEngine;
+        },
+        onEvent: (event) => {
+          if (event.type === 'batch' && event.epoch === 2 && event.batch === 10) {
+            engine!.injectFault('layer3', mode);
+            injectedAt = performance.now();
+          }
+        },
+      });
+      const error = await run.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const seconds = (performance.now() - injectedAt) / 1000;
+      expect(error).toBeInstanceOf(WorkerFailedError);
+      expect((error as Error).message).toMatch(/'layer3'/);
+      expect((error as Error).message).toMatch(/at step \d+/);
+      expect(seconds).toBeLessThan(5);
+      // The checkpoint of epoch 1 is whole and readable.
+      expect(readCheckpoint(checkpointPath).meta).toMatchObject({ epoch: 1 });
+    });
+  }
+
+  it('places modules: parses --placement, refuses bad ones, and balances by compute by default', () => {
+    const modules = ['a', 'b', 'c', 'd'];
+    expect(parsePlacement('a,b|c,d', modules)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    expect(() => parsePlacement('a,b|c', modules)).toThrow(/leaves out module\(s\) d/);
+    expect(() => parsePlacement('a,b|c,d,x', modules)).toThrow(/'x', which is not a module/);
+    expect(() => parsePlacement('a,b|b,c,d', modules)).toThrow(/places 'b' twice/);
+    expect(() => parsePlacement('a,b||c,d', modules)).toThrow(/empty group/);
+    const equal = defaultPlacement(modules, () => 1, 2);
+    expect(equal).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+    expect(defaultPlacement(modules, (m) => (m === 'a' ? 10 : 1), 2)).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
+  it('hosts a synthetic-gradient model beside its sender, and refuses complete unlock across workers', () => {
+    const net = network('placed')
+      .source('data', { dataset: 'mnist', shape: [4], classes: 2 })
+      .module('a', [linear(4), relu()])
+      .module('b', [linear(4), relu()])
+      .module('c', [linear(2)])
+      .loss('loss', 'softmaxCrossEntropy')
+      .connect('data', 'a', backprop())
+      .connect('a', 'b', dni())
+      .connect('b', 'c', unlock())
+      .connect('c', 'loss', backprop())
+      .build();
+    const placed = placeNetwork(net, 'data', [['a'], ['b', 'c']]);
+    expect(placed.edgeWorker.get('a->b')).toBe(0);
+    expect(placed.edgeWorker.get('data->a')).toBe(0);
+    expect(placed.nodeWorker.get('loss')).toBe(1);
+    expect(() => placeNetwork(net, 'data', [['a', 'b'], ['c']])).toThrow(/complete unlock on b->c/);
+  });
+
+  it('starts from the same parameters as lockstep (state moved into the workers with split/merge)', async () => {
+    const net = mnistFcn.build(resolveParams(mnistFcn, { method: 'dni', hidden: '16' }));
+    const plan = validateNetwork(net);
+    const engine = await WorkerEngine.start(net, plan, new Prng(9), { kind: 'adam', lr: 1e-3 });
+    try {
+      const before = engine.state();
+      await engine.flush(); // pulls every worker's state back
+      const after = engine.state();
+      for (const [name, tensor] of Object.entries(before))
+        expect(Array.from(after[name].data), name).toEqual(Array.from(tensor.data));
+      expect(engine.groups.flat().sort()).toEqual(['classifier', 'layer1', 'layer2', 'layer3', 'loss']);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
