@@ -18,7 +18,7 @@ function mixed() {
     .loss('loss', 'softmaxCrossEntropy')
     .connect('data', 'a', backprop())
     .connect('a', 'b', unlock())
-    .connect('b', 'c', dni({ context: 'label', model: { kind: 'mlp', hidden: [16], batchNorm: true } }))
+    .connect('b', 'c', dni({ context: 'label', model: { hidden: [16], batchNorm: true } }))
     .connect('c', 'd', staleGradient({ decay: 0.5 }))
     .connect('d', 'loss', backprop())
     .build();
