@@ -3,10 +3,12 @@
 # browser tests), then the npm packages from the lock file (which also builds the native addon, or
 # says in one line why the TypeScript backend is used).
 #
-# `npm install` rather than `npm ci`: npm ci insists that the lock file list every platform binary
-# of @biomejs/biome, and the registry reachable here does not serve the non-Linux ones.
+# `npm ci`: installs exactly what package-lock.json records into an empty node_modules and never
+# rewrites the lock file, so a fresh setup leaves the working tree clean. The lock file lists every
+# platform binary of @biomejs/biome and esbuild (npm ci requires that); only this platform's are
+# downloaded. After changing package.json, run `npm install` and commit the updated lock file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-native.sh
 bash scripts/setup-chromium.sh
-npm install --no-audit --no-fund
+npm ci --no-audit --no-fund
