@@ -1,5 +1,6 @@
 import { EventQueue } from './event-queue.ts';
 import type { Partition, Work } from './partition.ts';
+import { StepWindow } from './step-window.ts';
 
 /**
  * The asynchronous scheduler's settings: each module on its own clock. Costs and latencies are in
@@ -13,7 +14,7 @@ export interface AsyncScheduleOptions {
   latency?: number;
   /** Time between two batches leaving the source. */
   sourcePeriod?: number;
-  /** Steps that may be in flight (sent by the source, loss not yet computed) before the source waits. */
+  /** Steps that may be in flight (some module or loss has not had them yet) before the source waits. */
   maxInFlight?: number;
 }
 
@@ -46,7 +47,7 @@ export class AsyncScheduler {
   private readonly options: Required<Omit<AsyncScheduleOptions, 'costs'>> &
     Pick<AsyncScheduleOptions, 'costs'>;
   private nextSourceTime = 0;
-  private inFlight = 0;
+  private readonly window: StepWindow;
 
   constructor(
     private readonly partition: Partition,
@@ -66,6 +67,7 @@ export class AsyncScheduler {
         throw new Error(`dniflow/runtime: async schedule cost of '${name}' must be non-negative`);
       }
     }
+    this.window = new StepWindow(this.options.maxInFlight, partition.modules.size + partition.lossNodes.size);
     for (const name of partition.modules.keys()) {
       this.inboxes.set(name, []);
       this.busyUntil.set(name, 0);
@@ -73,17 +75,23 @@ export class AsyncScheduler {
     }
   }
 
-  /** Schedules a step's first work (leaving the source) and runs the clock until the next step is due. */
-  launch(work: Work[], stopped: () => boolean): void {
+  /**
+   * Runs the clock until the source may send `step` (few enough steps in flight), schedules its first
+   * work, and runs on until the next step is due.
+   */
+  launch(step: number, work: Work[], stopped: () => boolean): void {
+    this.queue.runWhile(() => !stopped() && this.window.full);
     const at = Math.max(this.queue.now, this.nextSourceTime);
     this.nextSourceTime = at + this.options.sourcePeriod;
-    this.inFlight++;
+    this.window.openStep(step);
     this.queue.schedule(at, () => this.dispatch(work));
-    this.queue.runWhile(
-      () =>
-        !stopped() &&
-        (this.inFlight > this.options.maxInFlight || this.queue.peekTime() < this.nextSourceTime),
-    );
+    this.queue.runWhile(() => !stopped() && this.queue.peekTime() < this.nextSourceTime);
+  }
+
+  /** Steps in flight, and the longest mailbox (for tests of bounded memory). */
+  load(): { steps: number; longestInbox: number } {
+    const longestInbox = Math.max(0, ...[...this.inboxes.values()].map((inbox) => inbox.length));
+    return { steps: this.window.size, longestInbox };
   }
 
   /** Runs the clock until every step in flight has completed (or something failed). */
@@ -100,7 +108,7 @@ export class AsyncScheduler {
         this.post(next);
         continue;
       }
-      if (next.to === 'node') this.inFlight--; // a loss: the step has landed
+      if (next.to === 'node') this.window.done(next.message.step); // a loss
       pending.push(...this.partition.handle(next));
     }
   }
@@ -133,6 +141,7 @@ export class AsyncScheduler {
     // The work happens over [now, now + cost]; its messages leave when it ends.
     this.queue.schedule(now + cost, () => {
       const produced = this.partition.handle(work);
+      if (work.direction === 'forward') this.window.done(work.message.step);
       const since = this.awaitingSince.get(module);
       if (!process.ready && since === undefined) this.awaitingSince.set(module, this.queue.now);
       if (process.ready && since !== undefined) {

@@ -81,7 +81,7 @@ export class GraphEngine implements StepEngine {
     // The batcher reuses its buffers for the next batch; in flight, this step needs its own copy.
     const context = this.batchContext(inputs.clone(), labels.slice() as LabelArray, examples?.slice());
     const work = stepWork(this.network, this.edges, this.plan.order[0], step, context);
-    return this.runAsync(() => this.async!.launch(work, () => this.asyncFailure !== null));
+    return this.runAsync(() => this.async!.launch(step, work, () => this.asyncFailure !== null));
   }
 
   flush(): StepReport {
@@ -89,6 +89,11 @@ export class GraphEngine implements StepEngine {
     const report = this.runAsync(() => this.async!.drain(() => this.asyncFailure !== null));
     if (report.nonFinite === undefined) this.checkAllReady('the end of the asynchronous run');
     return report;
+  }
+
+  /** The asynchronous scheduler's steps in flight and longest mailbox (for tests of bounded memory). */
+  asyncLoad(): { steps: number; longestInbox: number } | undefined {
+    return this.async?.load();
   }
 
   private runAsync(run: () => void): StepReport {

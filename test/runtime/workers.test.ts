@@ -9,10 +9,12 @@ import { validateNetwork } from '../../src/graph/validate.ts';
 import { backprop, dni, linear, network, relu, unlock } from '../../src/index.ts';
 import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
+import { GraphEngine } from '../../src/runtime/graph-engine.ts';
 import { runGraph } from '../../src/runtime/run.ts';
 import { defaultPlacement, parsePlacement, placeNetwork } from '../../src/runtime/workers/placement.ts';
 import { WorkerEngine, WorkerFailedError } from '../../src/runtime/workers/worker-engine.ts';
 import { Prng } from '../../src/tensor/prng.ts';
+import { Tensor } from '../../src/tensor/tensor.ts';
 
 const quick = { batch: 64, trainLimit: 3000, testLimit: 1000, seed: 3, clock: new ManualClock() };
 
@@ -68,6 +70,16 @@ describe('the workers scheduler (modules in worker threads)', () => {
 
   it('places modules: parses --placement, refuses bad ones, and balances by compute by default', () => {
     const modules = ['a', 'b', 'c', 'd'];
+    const chain = (between: 'dni' | 'unlock') => {
+      const builder = network('chain').source('data', { dataset: 'mnist', shape: [4], classes: 2 });
+      for (const m of modules) builder.module(m, [linear(4)]);
+      return builder
+        .loss('loss', 'softmaxCrossEntropy')
+        .connect('data', 'a', backprop())
+        .chain([...modules], () => (between === 'dni' ? dni() : unlock()))
+        .connect('d', 'loss', backprop())
+        .build();
+    };
     expect(parsePlacement('a,b|c,d', modules)).toEqual([
       ['a', 'b'],
       ['c', 'd'],
@@ -76,12 +88,16 @@ describe('the workers scheduler (modules in worker threads)', () => {
     expect(() => parsePlacement('a,b|c,d,x', modules)).toThrow(/'x', which is not a module/);
     expect(() => parsePlacement('a,b|b,c,d', modules)).toThrow(/places 'b' twice/);
     expect(() => parsePlacement('a,b||c,d', modules)).toThrow(/empty group/);
-    const equal = defaultPlacement(modules, () => 1, 2);
-    expect(equal).toEqual([
+    expect(defaultPlacement(chain('dni'), modules, () => 1, 2)).toEqual([
       ['a', 'b'],
       ['c', 'd'],
     ]);
-    expect(defaultPlacement(modules, (m) => (m === 'a' ? 10 : 1), 2)).toEqual([['a'], ['b', 'c', 'd']]);
+    expect(defaultPlacement(chain('dni'), modules, (m) => (m === 'a' ? 10 : 1), 2)).toEqual([
+      ['a'],
+      ['b', 'c', 'd'],
+    ]);
+    // Complete unlock keeps both ends of an edge in one worker.
+    expect(defaultPlacement(chain('unlock'), modules, () => 1, 2)).toEqual([['a', 'b', 'c', 'd']]);
   });
 
   it('hosts a synthetic-gradient model beside its sender, and refuses complete unlock across workers', () => {
@@ -114,6 +130,84 @@ describe('the workers scheduler (modules in worker threads)', () => {
       for (const [name, tensor] of Object.entries(before))
         expect(Array.from(after[name].data), name).toEqual(Array.from(tensor.data));
       expect(engine.groups.flat().sort()).toEqual(['classifier', 'layer1', 'layer2', 'layer3', 'loss']);
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describe('bounded memory: one module 10x slower', () => {
+  // Complete unlock lets the loss land without the first module: only the source's credits keep that
+  // module's mailbox from growing (DESIGN.md: credits bound what is in flight).
+  const chain = () =>
+    network('slow')
+      .source('data', { dataset: 'mnist', shape: [12], classes: 3 })
+      .module('a', [linear(16), relu()])
+      .module('b', [linear(16), relu()])
+      .module('c', [linear(3)])
+      .loss('loss', 'softmaxCrossEntropy')
+      .connect('data', 'a', backprop())
+      .connect('a', 'b', unlock())
+      .connect('b', 'c', dni())
+      .connect('c', 'loss', backprop())
+      .build();
+  const batch = (prng: Prng) => ({
+    inputs: new Tensor(prng.fillNormal(new Float32Array(8 * 12)), [8, 12]),
+    labels: Uint8Array.from({ length: 8 }, () => prng.int(3)),
+  });
+
+  it('async: steps in flight and the longest mailbox stay within the credits, however many steps run', () => {
+    const net = chain();
+    const engine = new GraphEngine(
+      net,
+      validateNetwork(net),
+      new Prng(1),
+      { kind: 'sgd', lr: 0.01 },
+      {
+        schedule: { costs: { a: { forward: 10, backward: 20 } }, maxInFlight: 3 },
+      },
+    );
+    const prng = new Prng(2);
+    const longest: number[] = [];
+    for (let step = 0; step < 200; step++) {
+      const { inputs, labels } = batch(prng);
+      engine.trainStep(step, inputs, labels);
+      const load = engine.asyncLoad()!;
+      expect(load.steps).toBeLessThanOrEqual(3);
+      longest.push(load.longestInbox);
+    }
+    expect(engine.flush().nonFinite).toBeUndefined();
+    // Each step puts at most one activation and one gradient in a module's mailbox.
+    expect(Math.max(...longest)).toBeLessThanOrEqual(2 * 3);
+    expect(Math.max(...longest.slice(100))).toBe(Math.max(...longest.slice(0, 100)));
+  });
+
+  it('workers: messages between threads stay bounded by the credits, however many steps run', async () => {
+    const net = chain();
+    const engine = await WorkerEngine.start(
+      net,
+      validateNetwork(net),
+      new Prng(1),
+      { kind: 'sgd', lr: 0.01 },
+      {
+        placement: 'a,b|c',
+        maxInFlight: 3,
+        delays: { a: 5 },
+      },
+    );
+    try {
+      const prng = new Prng(2);
+      const samples: number[] = [];
+      for (let step = 0; step < 60; step++) {
+        const { inputs, labels } = batch(prng);
+        const report = await engine.trainStep(step, inputs, labels);
+        expect(report.nonFinite).toBeUndefined();
+        if (step % 5 === 4) samples.push(await engine.messagesInFlight());
+      }
+      await engine.flush();
+      // At most 3 steps open, each with a few messages per edge (activation, gradient, labels' input).
+      expect(Math.max(...samples)).toBeLessThanOrEqual(3 * 6);
+      for (const module of engine.modules()) expect(module.updates).toBe(60);
     } finally {
       await engine.dispose();
     }

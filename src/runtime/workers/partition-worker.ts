@@ -47,7 +47,6 @@ const { modules, losses } = buildProcesses(network, plan, prng, init.optimizer, 
 });
 restoreGraphState(modules, edges, fromPlain(init.state));
 const partition = new Partition(source, modules, losses, edges);
-const sourcePrefix = `${source}->`;
 let sent = 0;
 let received = 0;
 let lastStep: number | undefined;
@@ -64,15 +63,16 @@ function ownerOf(work: Work): number {
 
 function run(first: Work): void {
   const queue = [first];
-  // Edges from the data source whose message was consumed: the coordinator's credit for the next step.
-  const creditEdges: string[] = [];
+  // Steps of the module forwards and losses handled here: the coordinator's credits (StepWindow).
+  const done: number[] = [];
   for (let next = 0; next < queue.length; next++) {
     const work = queue[next];
     lastStep = work.to === 'edge' ? work.event.message.step : work.message.step;
     lastNode = work.to === 'node' ? work.node : undefined;
-    if (work.to === 'node' && work.direction === 'forward' && work.edge.startsWith(sourcePrefix))
-      creditEdges.push(work.edge);
-    for (const produced of partition.handle(work)) {
+    if (work.to === 'node' && work.direction === 'forward') done.push(work.message.step);
+    const results = partition.handle(work);
+    if (work.to === 'node') delay(init.delays[work.node]);
+    for (const produced of results) {
       if (partition.owns(produced)) {
         queue.push(produced);
         continue;
@@ -83,10 +83,16 @@ function run(first: Work): void {
     }
   }
   const { losses: computed, metrics } = partition.takeResults();
-  if (computed.length > 0 || metrics.length > 0 || creditEdges.length > 0 || traffic.length > 0) {
-    post({ type: 'results', losses: computed, metrics, creditEdges, traffic });
+  if (computed.length > 0 || metrics.length > 0 || done.length > 0 || traffic.length > 0) {
+    post({ type: 'results', losses: computed, metrics, done, traffic });
     traffic = [];
   }
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks this thread, as a slower module would. */
+function delay(milliseconds: number | undefined): void {
+  if (milliseconds !== undefined && milliseconds > 0) Atomics.wait(sleeper, 0, 0, milliseconds);
 }
 
 function onMessage(message: ToWorker): void {

@@ -38,28 +38,48 @@ export function parsePlacement(text: string, modules: readonly string[]): string
 /**
  * The default: modules in plan order cut into `workers` contiguous groups of about equal cost (a
  * module's cost counts the synthetic models that run beside it), so that a pipeline of decoupled
- * modules keeps every core busy and activations cross threads as few times as possible.
+ * modules keeps every core busy and activations cross threads as few times as possible. Modules
+ * joined by complete unlock stay together (see placeNetwork).
  */
 export function defaultPlacement(
+  network: Network,
   modules: readonly string[],
   cost: (module: string) => number,
   workers: number,
 ): string[][] {
-  const count = Math.max(1, Math.min(workers, modules.length));
-  const costs = modules.map(cost);
+  const units = unlockUnits(network, modules);
+  const count = Math.max(1, Math.min(workers, units.length));
+  const costs = units.map((unit) => unit.reduce((sum, module) => sum + cost(module), 0));
   const total = costs.reduce((a, b) => a + b, 0);
   const groups: string[][] = [[]];
   let accumulated = 0;
-  modules.forEach((module, i) => {
+  units.forEach((unit, i) => {
     const group = groups[groups.length - 1];
-    // Start the next group once this one holds its share (measured at the module's midpoint).
+    // Start the next group once this one holds its share (measured at the unit's midpoint).
     const boundary = (total * groups.length) / count;
     if (group.length > 0 && groups.length < count && accumulated + costs[i] / 2 > boundary)
-      groups.push([module]);
-    else group.push(module);
+      groups.push([...unit]);
+    else group.push(...unit);
     accumulated += costs[i];
   });
   return groups;
+}
+
+/** Modules in plan order, each run of modules joined by complete-unlock edges as one unit. */
+function unlockUnits(network: Network, modules: readonly string[]): string[][] {
+  const units: string[][] = [];
+  for (const module of modules) {
+    const joined = network
+      .inEdges(module)
+      .some(
+        (edge) =>
+          network.getEdgeAttributes(edge).interface.kind === 'unlock' &&
+          units.at(-1)?.includes(network.source(edge)),
+      );
+    if (joined) units.at(-1)!.push(module);
+    else units.push([module]);
+  }
+  return units;
 }
 
 /**

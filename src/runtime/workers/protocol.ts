@@ -27,6 +27,8 @@ export interface WorkerInit {
   state: Record<string, PlainTensor>;
   /** A port to every other worker, by index (null at its own). */
   peers: (MessagePort | null)[];
+  /** Extra milliseconds per message, by module (WorkerOptions.delays). */
+  delays: Record<string, number>;
 }
 
 /** Coordinator → worker. */
@@ -47,7 +49,8 @@ export type FromWorker =
       type: 'results';
       losses: LossRecord[];
       metrics: InterfaceStepMetric[];
-      creditEdges: string[];
+      /** One entry per module forward or loss handled: its step (the coordinator's credits). */
+      done: number[];
       traffic: TrafficSummary[];
     }
   | { type: 'synced'; id: number; sent: number; received: number; waiting: string[] }

@@ -15,6 +15,7 @@ import { stepWork } from '../graph-processes.ts';
 import type { OptimizerChoice } from '../optimizers.ts';
 import type { LossRecord } from '../partition.ts';
 import { reportResults } from '../step-report.ts';
+import { StepWindow } from '../step-window.ts';
 import { toEnvelope } from './envelope.ts';
 import { defaultPlacement, type Placement, parsePlacement, placeNetwork } from './placement.ts';
 import type { FromWorker, PlainTensor, ToWorker, WorkerInit } from './protocol.ts';
@@ -26,6 +27,11 @@ export interface WorkerOptions {
   workers?: number;
   /** Steps in flight before the data source waits (default: workers + 1). */
   maxInFlight?: number;
+  /**
+   * Extra milliseconds a module spends on every message it handles, to make it slower on purpose
+   * (tests and benchmarks of back-pressure; the asynchronous scheduler's `costs` play this part).
+   */
+  delays?: Record<string, number>;
 }
 
 /** A worker thread that threw, or ended, while the run needed it. */
@@ -56,7 +62,6 @@ export class WorkerEngine implements StepEngine {
   private readonly replica: GraphEngine;
   private readonly workers: Worker[] = [];
   private readonly placement: Placement;
-  private readonly maxInFlight: number;
   private readonly edgeList: {
     label: string;
     source: string;
@@ -64,8 +69,7 @@ export class WorkerEngine implements StepEngine {
   }[];
   private losses: LossRecord[] = [];
   private metrics: InterfaceStepMetric[] = [];
-  /** Steps sent and not yet retired, with how many losses and input credits each still needs. */
-  private readonly inFlight = new Map<number, { losses: number; credits: number }>();
+  private readonly window: StepWindow;
   private sent = 0;
   private failure: Error | null = null;
   private lastStep: number | undefined;
@@ -75,7 +79,6 @@ export class WorkerEngine implements StepEngine {
     number,
     { count: number; values: FromWorker[]; done: (values: FromWorker[]) => void }
   >();
-  private readonly lossNodes: number;
   private readonly network: Network;
   private readonly plan: NetworkPlan;
   private readonly classes: number | undefined;
@@ -100,19 +103,17 @@ export class WorkerEngine implements StepEngine {
     const groups =
       options.placement !== undefined
         ? parsePlacement(options.placement, modules)
-        : defaultPlacement(modules, (m) => this.costOf(m), options.workers ?? 2);
+        : defaultPlacement(network, modules, (m) => this.costOf(m), options.workers ?? 2);
     this.placement = placeNetwork(network, source, groups);
-    this.maxInFlight = options.maxInFlight ?? groups.length + 1;
-    if (!(Number.isInteger(this.maxInFlight) && this.maxInFlight >= 1))
-      throw new Error(`dniflow/runtime: maxInFlight must be a positive integer, got ${this.maxInFlight}`);
-    this.lossNodes = network.filterNodes((_n, spec) => spec.kind === 'loss').length;
+    const losses = network.filterNodes((_n, spec) => spec.kind === 'loss').length;
+    this.window = new StepWindow(options.maxInFlight ?? groups.length + 1, modules.length + losses);
     this.edgeList = [];
     network.forEachEdge((_key, attrs, from, to) => {
       this.edgeList.push({ label: `${from}->${to}`, source: from, spec: attrs.interface });
     });
     // One OpenBLAS thread in every worker: the setting is process-wide, so it is made here, before any starts.
     setBackendThreads(1);
-    this.spawn(prng, optimizer);
+    this.spawn(prng, optimizer, options);
   }
 
   /** Starts the workers, each with its part of the network's state; resolves once all are ready. */
@@ -144,7 +145,7 @@ export class WorkerEngine implements StepEngine {
     return cost;
   }
 
-  private spawn(prng: Prng, optimizer: OptimizerChoice): void {
+  private spawn(prng: Prng, optimizer: OptimizerChoice, options: WorkerOptions): void {
     const count = this.placement.groups.length;
     const ports = Array.from({ length: count }, () => new Array(count).fill(null));
     for (let a = 0; a < count; a++) {
@@ -174,6 +175,7 @@ export class WorkerEngine implements StepEngine {
         edgeWorker: [...this.placement.edgeWorker],
         state: plain,
         peers: ports[index],
+        delays: options.delays ?? {},
       };
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
         workerData: init,
@@ -205,8 +207,7 @@ export class WorkerEngine implements StepEngine {
       case 'results':
         this.losses.push(...message.losses);
         this.metrics.push(...message.metrics);
-        for (const { step } of message.losses) this.retire(step, 'losses');
-        for (const _ of message.creditEdges) this.retireCredit();
+        for (const step of message.done) if (this.window.done(step)) this.wake?.();
         for (const traffic of message.traffic) this.traffic.next(traffic);
         break;
       case 'nonFinite':
@@ -224,31 +225,6 @@ export class WorkerEngine implements StepEngine {
   }
 
   private nonFinite: string | undefined;
-
-  private retire(step: number, what: 'losses'): void {
-    const entry = this.inFlight.get(step);
-    if (!entry) return;
-    entry[what]--;
-    this.maybeRetire(step, entry);
-  }
-
-  /** Input credits come back in step order (each source edge's receiver takes its steps in order). */
-  private retireCredit(): void {
-    for (const [step, entry] of this.inFlight) {
-      if (entry.credits > 0) {
-        entry.credits--;
-        this.maybeRetire(step, entry);
-        return;
-      }
-    }
-  }
-
-  private maybeRetire(step: number, entry: { losses: number; credits: number }): void {
-    if (entry.losses <= 0 && entry.credits <= 0) {
-      this.inFlight.delete(step);
-      this.wake?.();
-    }
-  }
 
   private answer(message: FromWorker): void {
     const id = 'id' in message ? message.id : -1;
@@ -301,7 +277,7 @@ export class WorkerEngine implements StepEngine {
       this.tapping = true;
       for (const worker of this.workers) worker.postMessage({ type: 'tap' } satisfies ToWorker);
     }
-    await this.until(() => this.inFlight.size < this.maxInFlight);
+    await this.until(() => !this.window.full);
     if (this.nonFinite !== undefined) return { loss: Number.NaN, nonFinite: this.nonFinite };
     const context: BatchContext = {
       labels: labels.slice() as Uint8Array | Int32Array,
@@ -310,10 +286,7 @@ export class WorkerEngine implements StepEngine {
     };
     if (examples !== undefined) context.examples = examples.slice();
     const work = stepWork(this.network, this.edgeList, this.plan.order[0], step, context);
-    const credits = work.filter(
-      (w) => w.to === 'edge' && w.edge.startsWith(`${this.plan.order[0]}->`),
-    ).length;
-    this.inFlight.set(step, { losses: this.lossNodes, credits });
+    this.window.openStep(step);
     this.lastStep = step;
     for (const item of work) {
       const { envelope, transfer } = toEnvelope(item);
@@ -337,7 +310,7 @@ export class WorkerEngine implements StepEngine {
    * of everyone's sent/received counts), then pulls every worker's state into the local copy.
    */
   async flush(): Promise<StepReport> {
-    await this.until(() => this.inFlight.size === 0);
+    await this.until(() => this.window.size === 0);
     if (this.nonFinite === undefined) {
       let previous = '';
       for (;;) {
@@ -382,6 +355,18 @@ export class WorkerEngine implements StepEngine {
   scaleLearningRate(factor: number): void {
     this.replica.scaleLearningRate(factor);
     for (const worker of this.workers) worker.postMessage({ type: 'scale', factor } satisfies ToWorker);
+  }
+
+  /**
+   * Messages sent between threads and not yet handled, counted from everyone's sent and received
+   * totals (for tests of bounded memory; approximate while messages move).
+   */
+  async messagesInFlight(): Promise<number> {
+    const answers = (await this.request((id) => ({ type: 'sync', id }))) as Extract<
+      FromWorker,
+      { type: 'synced' }
+    >[];
+    return this.sent + answers.reduce((a, b) => a + b.sent - b.received, 0);
   }
 
   /** Update counts as of the last flush (the workers' state is pulled then). */
