@@ -11,7 +11,6 @@ export {
   type ResolvedModelSpec,
   resolveModelSpec,
 } from './model-stack.ts';
-export { createOptimizer } from './optimizer.ts';
 export { DEFAULT_MAX_PENDING, RegressionModel, type RegressionModelOptions } from './regression-model.ts';
 export {
   DEFAULT_CONV_MODEL,

@@ -1,3 +1,4 @@
+import { createOptimizer } from '../nn/optim/create.ts';
 import type { Optimizer } from '../nn/optim/optimizer.ts';
 import type { Sequential } from '../nn/sequential.ts';
 import type { Prng } from '../tensor/prng.ts';
@@ -5,8 +6,8 @@ import { type Shape, sameShape, sizeOf, Tensor } from '../tensor/tensor.ts';
 import { appendChannelMasks, appendOneHot, checkContext } from './context.ts';
 import { l2Regression } from './l2-regression.ts';
 import { buildModelStack, type ModelStack, resolveModelSpec } from './model-stack.ts';
-import { createOptimizer } from './optimizer.ts';
 import type { OptimizerSpec, SyntheticModelSpec } from './spec.ts';
+import { DEFAULT_SYNTHETIC_OPTIMIZER } from './spec.ts';
 import type {
   SyntheticContext,
   SyntheticLearnResult,
@@ -100,7 +101,13 @@ export class RegressionModel implements SyntheticModel {
       zeroFinal: options.zeroFinal,
     });
     this.network = this.stack.network;
-    this.optimizer = createOptimizer(options.optimizer, this.network.parameters(), who);
+    // A synthetic model's SGD has no momentum unless its spec says so.
+    this.optimizer = createOptimizer(
+      this.network.parameters(),
+      options.optimizer ?? DEFAULT_SYNTHETIC_OPTIMIZER,
+      0,
+      who,
+    );
     this.statistics = Object.values(this.network.buffers());
     this.statisticsSnapshot = this.statistics.map((t) => new Float32Array(t.size));
   }

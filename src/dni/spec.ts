@@ -9,11 +9,9 @@ export type SyntheticModelSpec =
   | { hidden: readonly number[]; batchNorm?: boolean }
   | { convLayers: number; channels?: number; kernel?: number };
 
-export interface OptimizerSpec {
-  kind: 'adam' | 'sgd';
-  lr: number;
-  momentum?: number;
-}
+import type { OptimizerSpec } from '../nn/optim/create.ts';
+
+export type { OptimizerSpec };
 
 /** Adam at 1e-4: the default for a synthetic model's own optimiser (any spec overrides it). */
 export const DEFAULT_SYNTHETIC_OPTIMIZER: OptimizerSpec = { kind: 'adam', lr: 1e-4 };

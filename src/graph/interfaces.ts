@@ -2,17 +2,9 @@
  * Interface specs: what sits on an edge between two modules (DESIGN.md, "The algorithms").
  * Pure data, so that a network serialises to graphology JSON and back.
  */
-export type SyntheticModelSpec =
-  | 'linear'
-  | 'conv'
-  | { hidden: readonly number[]; batchNorm?: boolean }
-  | { convLayers: number; channels?: number; kernel?: number };
+import type { OptimizerSpec, SyntheticModelSpec } from '../dni/spec.ts';
 
-export interface OptimizerSpec {
-  kind: 'adam' | 'sgd';
-  lr: number;
-  momentum?: number;
-}
+export type { OptimizerSpec, SyntheticModelSpec };
 
 export interface DniSpec {
   kind: 'dni';

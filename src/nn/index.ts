@@ -17,6 +17,7 @@ export { SoftmaxCrossEntropy } from './losses/softmax-cross-entropy.ts';
 export { LSTM, type LSTMOptions, type LSTMWindowGradients, type LSTMWindowResult } from './lstm.ts';
 export { MaxPool2d } from './max-pool-2d.ts';
 export { Adam, type AdamOptions } from './optim/adam.ts';
+export { createOptimizer, MODULE_MOMENTUM, type OptimizerSpec } from './optim/create.ts';
 export { Optimizer, type OptimizerOptions, type OptimizerState, type Schedule } from './optim/optimizer.ts';
 export { chainSchedules, cosineDecay, exponentialDecay, linearWarmup, stepDecay } from './optim/schedules.ts';
 export { SGD, type SGDOptions } from './optim/sgd.ts';

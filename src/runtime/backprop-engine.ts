@@ -3,13 +3,13 @@ import { instantiateModule } from '../graph/instantiate.ts';
 import type { Network } from '../graph/network.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
 import { SoftmaxCrossEntropy } from '../nn/losses/softmax-cross-entropy.ts';
+import { createOptimizer, MODULE_MOMENTUM, type OptimizerSpec } from '../nn/optim/create.ts';
 import type { Optimizer } from '../nn/optim/optimizer.ts';
 import { Sequential } from '../nn/sequential.ts';
 import type { Prng } from '../tensor/prng.ts';
 import { allFinite } from '../tensor/reduce.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { ModuleReport, StepEngine, StepReport } from './engine.ts';
-import { createOptimizer, type OptimizerChoice } from './optimizers.ts';
 import { captureState, restoreState } from './state.ts';
 
 /**
@@ -25,7 +25,7 @@ export class BackpropEngine implements StepEngine {
   private readonly moduleNames: string[];
   private steps = 0;
 
-  constructor(network: Network, plan: NetworkPlan, prng: Prng, optimizer: OptimizerChoice) {
+  constructor(network: Network, plan: NetworkPlan, prng: Prng, optimizer: OptimizerSpec) {
     const name = network.getAttribute('name');
     const modules: Sequential[] = [];
     let inputShape = plan.outputShapes.get(plan.order[0])!;
@@ -54,7 +54,7 @@ export class BackpropEngine implements StepEngine {
     }
     this.moduleNames = modules.map((m) => m.name);
     this.net = new Sequential(name, modules);
-    this.optimizer = createOptimizer(this.net.parameters(), optimizer);
+    this.optimizer = createOptimizer(this.net.parameters(), optimizer, MODULE_MOMENTUM);
     this.baseLr = optimizer.lr;
   }
 

@@ -2,6 +2,7 @@ import { Subject } from 'rxjs';
 import type { LabelArray } from '../data/dataset.ts';
 import type { Network } from '../graph/network.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
+import type { OptimizerSpec } from '../nn/optim/create.ts';
 import type { Sequential } from '../nn/sequential.ts';
 import type { BatchContext } from '../operators/messages.ts';
 import type { Prng } from '../tensor/prng.ts';
@@ -14,7 +15,6 @@ import { predictThroughGraph } from './graph-predict.ts';
 import { buildProcesses, checkRuntimeSupport, stepWork } from './graph-processes.ts';
 import { captureGraphState, restoreGraphState } from './graph-state.ts';
 import { drainLockstep } from './lockstep.ts';
-import type { OptimizerChoice } from './optimizers.ts';
 import { Partition } from './partition.ts';
 import { reportResults, stepFailure } from './step-report.ts';
 
@@ -48,7 +48,7 @@ export class GraphEngine implements StepEngine {
     network: Network,
     plan: NetworkPlan,
     prng: Prng,
-    optimizer: OptimizerChoice,
+    optimizer: OptimizerSpec,
     options: { schedule?: AsyncScheduleOptions } = {},
   ) {
     checkRuntimeSupport(network, plan);

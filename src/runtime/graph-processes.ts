@@ -1,6 +1,7 @@
 import { instantiateModule } from '../graph/instantiate.ts';
 import type { Network } from '../graph/network.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
+import { createOptimizer, MODULE_MOMENTUM, type OptimizerSpec } from '../nn/optim/create.ts';
 import type { BatchContext } from '../operators/messages.ts';
 import type { Prng } from '../tensor/prng.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -8,7 +9,6 @@ import type { Edge } from './graph-edges.ts';
 import { LossProcess } from './loss-process.ts';
 import { ModuleCompute } from './module-compute.ts';
 import { ModuleProcess } from './module-process.ts';
-import { createOptimizer, type OptimizerChoice } from './optimizers.ts';
 import type { Work } from './partition.ts';
 
 const edgeLabel = (network: Network, edge: string) => `${network.source(edge)}->${network.target(edge)}`;
@@ -52,7 +52,7 @@ export function buildProcesses(
   network: Network,
   plan: NetworkPlan,
   prng: Prng,
-  optimizer: OptimizerChoice,
+  optimizer: OptimizerSpec,
   options: { copyMessages: boolean; hosted?: (node: string) => boolean },
 ): { modules: Map<string, ModuleProcess>; losses: Map<string, LossProcess> } {
   const modules = new Map<string, ModuleProcess>();
@@ -72,7 +72,7 @@ export function buildProcesses(
     const compute = new ModuleCompute(
       node,
       layers,
-      createOptimizer(layers.parameters(), optimizer),
+      createOptimizer(layers.parameters(), optimizer, MODULE_MOMENTUM, node),
       spec.pUpdate ?? 1,
       prng.stream(`${node}/pUpdate`),
     );

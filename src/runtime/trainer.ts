@@ -26,7 +26,10 @@ export interface EpochMetrics {
   epoch: number;
   train_loss: number;
   test_error: number;
+  /** Wall-clock seconds of the epoch, evaluation included. */
   seconds: number;
+  /** Of which training: from the epoch's first batch until every step in flight has completed. */
+  train_seconds: number;
   /** Test error of the fully synthetic forward path, for networks with synthetic inputs. */
   test_error_synthetic?: number;
   modules: { name: string; updates: number }[];
@@ -160,12 +163,14 @@ export async function train(
       lossCount += rest.completed ?? 0;
       interfaces.add(rest.interfaces);
     }
+    const trained = options.clock.now();
     const evalOptions = { inputShape: options.inputShape, batch: options.evalBatch ?? 1000 };
     const metrics: EpochMetrics = {
       epoch,
       train_loss: lossSum / Math.max(lossCount, 1),
       test_error: testError(engine, data.test, evalOptions),
       seconds: options.clock.now() - started,
+      train_seconds: trained - started,
       modules: engine.modules(),
       interfaces: interfaces.means(),
     };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateNetwork } from '../../src/graph/validate.ts';
 import { backprop, dni, linear, network } from '../../src/index.ts';
+import type { OptimizerSpec } from '../../src/nn/optim/create.ts';
 import { GraphEngine } from '../../src/runtime/graph-engine.ts';
-import type { OptimizerChoice } from '../../src/runtime/optimizers.ts';
 import { Prng } from '../../src/tensor/prng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
@@ -43,7 +43,7 @@ type SgOptimizer = { kind: 'sgd'; lr: number } | { kind: 'adam'; lr: number };
 
 interface Setup {
   /** The modules' optimiser as GraphEngine is given it. */
-  modules: OptimizerChoice;
+  modules: OptimizerSpec;
   /** The momentum the runtime actually uses for the modules (runtime/optimizers.ts defaults it to 0.9). */
   momentum: number;
   /** The SG model's own optimiser: undefined builds dni() without one (then the default, Adam 1e-4). */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { instantiateModule } from '../../src/graph/instantiate.ts';
 import { linear, relu } from '../../src/index.ts';
+import { createOptimizer } from '../../src/nn/optim/create.ts';
 import { ModuleCompute } from '../../src/runtime/module-compute.ts';
-import { createOptimizer } from '../../src/runtime/optimizers.ts';
 import { Prng } from '../../src/tensor/prng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 
@@ -19,7 +19,7 @@ function moduleAt(seed: number): ModuleCompute {
   return new ModuleCompute(
     'm',
     layers,
-    createOptimizer(layers.parameters(), { kind: 'sgd', lr: LR, momentum: 0 }),
+    createOptimizer(layers.parameters(), { kind: 'sgd', lr: LR, momentum: 0 }, 0),
     1,
   );
 }

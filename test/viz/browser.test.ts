@@ -170,6 +170,7 @@ describe.skipIf(skipReason !== undefined)('in headless chromium', () => {
         train_loss: 0.9,
         test_error: 12.5,
         seconds: 3,
+        train_seconds: 1,
         modules: [{ name: 'conv1', updates: 20 }],
         interfaces: [],
       } as Parameters<typeof dashboard.publish>[0]);

@@ -1,8 +1,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { SerializedGraph } from 'graphology-types';
 import type { EdgeSpec, NetworkAttributes, NodeSpec } from '../../graph/network.ts';
+import type { OptimizerSpec } from '../../nn/optim/create.ts';
 import type { InterfaceStepMetric, TrafficSummary } from '../edge-traffic.ts';
-import type { OptimizerChoice } from '../optimizers.ts';
 import type { LossRecord } from '../partition.ts';
 import type { Envelope } from './envelope.ts';
 
@@ -18,7 +18,7 @@ export interface WorkerInit {
   network: SerializedGraph<NodeSpec, EdgeSpec, NetworkAttributes>;
   /** The run's initialisation stream (seed and name): the worker's models are built from it, then overwritten by `state`. */
   prng: { seed: number; name: string };
-  optimizer: OptimizerChoice;
+  optimizer: OptimizerSpec;
   /** Module and loss names this worker runs. */
   nodes: string[];
   nodeWorker: [string, number][];

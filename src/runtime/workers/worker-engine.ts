@@ -4,6 +4,7 @@ import type { LabelArray } from '../../data/dataset.ts';
 import type { Network } from '../../graph/network.ts';
 import { networkToJSON } from '../../graph/serialize.ts';
 import type { NetworkPlan } from '../../graph/validate.ts';
+import type { OptimizerSpec } from '../../nn/optim/create.ts';
 import type { BatchContext } from '../../operators/messages.ts';
 import { setBackendThreads } from '../../tensor/backend-registry.ts';
 import type { Prng } from '../../tensor/prng.ts';
@@ -12,7 +13,6 @@ import type { InterfaceStepMetric, TrafficSummary } from '../edge-traffic.ts';
 import type { ModuleReport, StepEngine, StepReport } from '../engine.ts';
 import { GraphEngine } from '../graph-engine.ts';
 import { stepWork } from '../graph-processes.ts';
-import type { OptimizerChoice } from '../optimizers.ts';
 import type { LossRecord } from '../partition.ts';
 import { reportResults } from '../step-report.ts';
 import { StepWindow } from '../step-window.ts';
@@ -90,7 +90,7 @@ export class WorkerEngine implements StepEngine {
     network: Network,
     plan: NetworkPlan,
     prng: Prng,
-    optimizer: OptimizerChoice,
+    optimizer: OptimizerSpec,
     options: WorkerOptions,
   ) {
     this.network = network;
@@ -121,7 +121,7 @@ export class WorkerEngine implements StepEngine {
     network: Network,
     plan: NetworkPlan,
     prng: Prng,
-    optimizer: OptimizerChoice,
+    optimizer: OptimizerSpec,
     options: WorkerOptions = {},
   ): Promise<WorkerEngine> {
     const engine = new WorkerEngine(network, plan, prng, optimizer, options);
@@ -145,7 +145,7 @@ export class WorkerEngine implements StepEngine {
     return cost;
   }
 
-  private spawn(prng: Prng, optimizer: OptimizerChoice, options: WorkerOptions): void {
+  private spawn(prng: Prng, optimizer: OptimizerSpec, options: WorkerOptions): void {
     const count = this.placement.groups.length;
     const ports = Array.from({ length: count }, () => new Array(count).fill(null));
     for (let a = 0; a < count; a++) {
