@@ -58,19 +58,55 @@ export function syntheticInputState(model: SyntheticModel, who = 'syntheticInput
 }
 
 /**
+ * Holds real activations that reach an edge before the network input of their step (a scheduler
+ * that runs modules in parallel does not order the two), until that input has been turned into ĥ.
+ */
+export function earlyActivations(who: string) {
+  const held = new Map<number, ForwardMessage>();
+  return {
+    hold(message: ForwardMessage): void {
+      if (held.has(message.step))
+        throw new Error(
+          `dniflow/operators: ${who} got a second activation for step ${message.step} before its input`,
+        );
+      held.set(message.step, message);
+    },
+    /** The activation held for `step`, if any, no longer held. */
+    release(step: number): ForwardMessage | undefined {
+      const message = held.get(step);
+      held.delete(step);
+      return message;
+    },
+    clear: () => held.clear(),
+  };
+}
+
+/**
  * Synthetic input on edge A→B (forward unlock, paper §3.1). On the network input x of step s it
  * routes ĥ_A = I_B(x) to the receiver at once, so B need not wait for A. When A's real h_A for step
  * s arrives, I_B regresses onto it and a metric (targetKind 'activation') is routed; h_A itself is
- * not passed on. B's gradients go back to A unchanged (the edge is still backward-locked).
+ * not passed on. An h_A that arrives before its step's x is held until x has been answered. B's
+ * gradients go back to A unchanged (the edge is still backward-locked).
  */
 export function syntheticInput(model: SyntheticModel): OperatorFunction<EdgeEvent, RoutedMessage> {
   return routeEdge(() => {
     const input = syntheticInputState(model);
+    const early = earlyActivations('syntheticInput');
     return {
-      input: (message, route) => route(toReceiver(input.predict(message))),
-      forward: (message, route) => route(toMetrics(input.learn(message))),
+      input(message, route) {
+        route(toReceiver(input.predict(message)));
+        const held = early.release(message.step);
+        if (held) route(toMetrics(input.learn(held)));
+      },
+      forward(message, route) {
+        if (input.hasPrediction(message.step)) route(toMetrics(input.learn(message)));
+        else early.hold(message);
+      },
       backward: (message, route) => route(toSender(message)),
-      finalize: () => input.forgetAll(),
+      finalize() {
+        early.clear();
+        input.forgetAll();
+      },
     };
   });
 }

@@ -1,9 +1,9 @@
 import type { OperatorFunction } from 'rxjs';
 import type { SyntheticModel } from '../dni/synthetic-model.ts';
 import { checkDniOptions, type DniOptions, syntheticGradientState } from './dni.ts';
-import type { BackwardMessage, EdgeEvent, RoutedMessage } from './messages.ts';
-import { routeEdge, toMetrics, toReceiver, toSender } from './route-edge.ts';
-import { syntheticInputState } from './synthetic-input.ts';
+import type { BackwardMessage, EdgeEvent, ForwardMessage, RoutedMessage } from './messages.ts';
+import { type Route, routeEdge, toMetrics, toReceiver, toSender } from './route-edge.ts';
+import { earlyActivations, syntheticInputState } from './synthetic-input.ts';
 
 /**
  * Complete unlock on edge A→B (paper §3.1, DESIGN item 5): a synthetic input and a synthetic
@@ -19,6 +19,9 @@ import { syntheticInputState } from './synthetic-input.ts';
  * A applies δ̂_A), but its *target* is B's gradient with respect to the input B actually consumed,
  * the synthetic ĥ_A — i.e. δ = ∂L/∂ĥ_A evaluated at ĥ_A, not at h_A. The two agree as I_B improves.
  *
+ * A's h_A may reach the edge before the step's x (schedulers that run modules in parallel do not
+ * order them); it is held until x has been answered.
+ *
  * Because B runs on ĥ_A, its gradient for step s may arrive before A's h_A for s. Such a target is
  * held (the message owns its tensor, so holding costs no copy) and learned from right after the
  * prediction for s is made. A gradient for a step that had no input is an error.
@@ -33,19 +36,30 @@ export function unlock(
     const syntheticGradient = syntheticGradientState(gradientModel, settings, 'unlock');
     const syntheticInput = syntheticInputState(inputModel, 'unlock');
     const earlyTargets = new Map<number, BackwardMessage>();
+    const early = earlyActivations('unlock');
+
+    function activation(message: ForwardMessage, route: Route): void {
+      // State first (see operate.ts), then routing: sender, input metric, then any early target's metric.
+      const synthetic = syntheticGradient.predict(message);
+      const inputMetric = syntheticInput.learn(message);
+      const target = earlyTargets.get(message.step);
+      earlyTargets.delete(message.step);
+      const gradientMetric = target === undefined ? null : syntheticGradient.learn(target);
+      route(toSender(synthetic));
+      route(toMetrics(inputMetric));
+      if (gradientMetric !== null) route(toMetrics(gradientMetric));
+    }
+
     return {
-      input: (message, route) => route(toReceiver(syntheticInput.predict(message))),
+      input(message, route) {
+        route(toReceiver(syntheticInput.predict(message)));
+        const held = early.release(message.step);
+        if (held) activation(held, route);
+      },
 
       forward(message, route) {
-        // State first (see operate.ts), then routing: sender, input metric, then any early target's metric.
-        const synthetic = syntheticGradient.predict(message);
-        const inputMetric = syntheticInput.learn(message);
-        const early = earlyTargets.get(message.step);
-        earlyTargets.delete(message.step);
-        const gradientMetric = early === undefined ? null : syntheticGradient.learn(early);
-        route(toSender(synthetic));
-        route(toMetrics(inputMetric));
-        if (gradientMetric !== null) route(toMetrics(gradientMetric));
+        if (syntheticInput.hasPrediction(message.step)) activation(message, route);
+        else early.hold(message);
       },
 
       backward(message, route) {
@@ -64,6 +78,7 @@ export function unlock(
       },
 
       finalize() {
+        early.clear();
         earlyTargets.clear();
         syntheticGradient.forgetAll();
         syntheticInput.forgetAll();

@@ -67,12 +67,26 @@ describe('syntheticInput', () => {
     });
   });
 
-  it('errors, naming the step, on an activation that had no synthetic input', () => {
+  it('holds an activation that arrives before its input, and learns from it right after predicting', () => {
+    const model = new FakeModel();
     testScheduler().run(({ cold, expectObservable }) => {
-      expectObservable(cold('a-|', { a: forward(3) }).pipe(syntheticInput(new FakeModel()))).toBe(
-        '#',
+      const source = cold('a-b-----|', { a: forward(3), b: input(3) });
+      expectObservable(source.pipe(syntheticInput(model))).toBe('--(rm)--|', {
+        r: synthetic(3, 1),
+        m: activationMetric(3),
+      });
+    });
+    expect(model.learned.map((l) => l.step)).toEqual([3]);
+  });
+
+  it('errors, naming the step, on a second activation held for the same step', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      expectObservable(
+        cold('a-b-|', { a: forward(3), b: forward(3) }).pipe(syntheticInput(new FakeModel())),
+      ).toBe(
+        '--#',
         undefined,
-        new Error('dniflow/operators: syntheticInput got an activation for step 3 with no synthetic input'),
+        new Error('dniflow/operators: syntheticInput got a second activation for step 3 before its input'),
       );
     });
   });

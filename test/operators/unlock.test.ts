@@ -67,6 +67,20 @@ describe('unlock', () => {
     expect(gradientModel.held.size + inputModel.held.size).toBe(0);
   });
 
+  it('holds an activation that arrives before its input, then predicts δ̂ and learns I right after ĥ', () => {
+    const gradientModel = new FakeModel();
+    const inputModel = new FakeModel();
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('a-b-------|', { a: forward(2), b: input(2) });
+      expectObservable(source.pipe(unlock(gradientModel, inputModel))).toBe('--(rsm)---|', {
+        r: syntheticActivation(2, 1),
+        s: syntheticGradient(2, 1),
+        m: activationMetric(2),
+      });
+    });
+    expect(inputModel.learned.map((l) => l.step)).toEqual([2]);
+  });
+
   it('errors, naming the step, on a gradient for a step that had no input', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       expectObservable(cold('a-|', { a: backward(4) }).pipe(unlock(new FakeModel(), new FakeModel()))).toBe(
