@@ -134,6 +134,22 @@ describe('dniflow CLI', () => {
     );
   });
 
+  it('rejects --placement without the workers scheduler, and a placement that misses a module', () => {
+    const alone = dniflow('train', 'graphs/mnist-fcn.ts', '--placement', 'layer1|layer2');
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--placement needs --scheduler workers');
+    const missing = dniflow(
+      'train',
+      'graphs/mnist-fcn.ts',
+      '--scheduler',
+      'workers',
+      '--placement',
+      'layer1,layer2|layer3',
+    );
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--placement: placement leaves out module(s) classifier');
+  });
+
   it('rejects a dashboard port already in use with exit code 2', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
