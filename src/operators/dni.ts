@@ -8,7 +8,8 @@ import type {
   InterfaceMetric,
   RoutedMessage,
 } from './messages.ts';
-import { routeEdge, toMetrics, toReceiver, toSender } from './route-edge.ts';
+import { type Route, routeEdge, toMetrics, toReceiver, toSender } from './route-edge.ts';
+import { stepContexts } from './step-contexts.ts';
 
 export interface DniOptions {
   /**
@@ -164,19 +165,30 @@ export function dni(
   const settings = checkDniOptions(options);
   return routeEdge(() => {
     const syntheticGradient = syntheticGradientState(model, settings);
+    const contexts = stepContexts('dni');
+    function activation(message: ForwardMessage, route: Route): void {
+      const synthetic = syntheticGradient.predict(message);
+      route(toReceiver(message));
+      route(toSender(synthetic));
+    }
     return {
       forward(message, route) {
-        // Predict before routing h_A on: in lockstep the receiver's whole cascade, its gradient (this
-        // model's target) included, runs inside that route, so the prediction must be pending first.
-        const synthetic = syntheticGradient.predict(message);
-        route(toReceiver(message));
-        route(toSender(synthetic));
+        // cDNI's labels arrive on their own message: h_A waits for them (and the prediction with it).
+        const ready = settings.context === 'label' ? contexts.attach(message) : message;
+        if (ready) activation(ready, route);
+      },
+      context(message, route) {
+        const ready = contexts.arrive(message);
+        if (ready) activation(ready, route);
       },
       backward(message, route) {
         const metric = syntheticGradient.learn(message);
         if (metric !== null) route(toMetrics(metric));
       },
-      finalize: () => syntheticGradient.forgetAll(),
+      finalize() {
+        contexts.clear();
+        syntheticGradient.forgetAll();
+      },
     };
   });
 }

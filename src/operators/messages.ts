@@ -10,7 +10,11 @@ export interface ForwardMessage {
   step: number;
   tick: number;
   activation: Tensor;
-  /** Per-batch context the source attached, e.g. the labels used by cDNI (paper §3.1). */
+  /**
+   * The step's context, attached by an interface that declared it needs one (cDNI's labels, paper
+   * §3.1; the stale table's example indices). The runtime never sends it on activations: it sends a
+   * 'context' message to each such edge.
+   */
   context?: BatchContext;
 }
 
@@ -33,10 +37,22 @@ export interface BackwardMessage {
 export interface BatchContext {
   labels?: Uint8Array | Int32Array;
   classes?: number;
-  /** The network input x of this step, for synthetic-input models I_B(x) (paper §3.1, complete unlock). */
-  input?: Tensor;
   /** The training-set index of each example in the batch, row by row (per-example stale gradients). */
   examples?: Uint32Array;
+}
+
+/** A step's context for an interface that declared it needs one, on its own message. */
+export interface ContextMessage {
+  step: number;
+  tick: number;
+  context: BatchContext;
+}
+
+/** What a loss compares its prediction with, sent by the data source on its own message. */
+export interface TargetMessage {
+  step: number;
+  tick: number;
+  labels: Uint8Array | Int32Array;
 }
 
 /**
@@ -47,8 +63,6 @@ export interface InputMessage {
   step: number;
   tick: number;
   input: Tensor;
-  /** Passed on with the synthetic activation, so the receiver's own cDNI still sees the labels. */
-  context?: BatchContext;
 }
 
 /** A metrics record an interface emits when its model learns (SG loss, cosine to the true gradient). */
@@ -69,7 +83,8 @@ export interface InterfaceMetric {
 export type EdgeEvent =
   | { type: 'forward'; message: ForwardMessage }
   | { type: 'backward'; message: BackwardMessage }
-  | { type: 'input'; message: InputMessage };
+  | { type: 'input'; message: InputMessage }
+  | { type: 'context'; message: ContextMessage };
 
 /** Where an interface operator routes each thing it emits. */
 export type RoutedMessage =

@@ -1,6 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import type {
   BackwardMessage,
+  ContextMessage,
   EdgeEvent,
   ForwardMessage,
   InputMessage,
@@ -22,6 +23,8 @@ export interface EdgeRouter {
   backward(message: BackwardMessage, route: Route): void;
   /** The network input x for a step; interfaces without a synthetic-input model leave this out and ignore it. */
   input?(message: InputMessage, route: Route): void;
+  /** The step's context, for interfaces that declared they need one; the others ignore it. */
+  context?(message: ContextMessage, route: Route): void;
   /** Once, when the subscription ends for any reason: forget whatever is still pending. */
   finalize?(): void;
 }
@@ -41,6 +44,9 @@ export function routeEdge(createRouter: () => EdgeRouter): OperatorFunction<Edge
             break;
           case 'input':
             router.input?.(event.message, route);
+            break;
+          case 'context':
+            router.context?.(event.message, route);
             break;
           default:
             throw new Error(

@@ -1,9 +1,10 @@
 import type { OperatorFunction } from 'rxjs';
 import type { StaleGradientTarget } from '../graph/interfaces.ts';
 import { sameShape, Tensor } from '../tensor/tensor.ts';
-import type { EdgeEvent, InterfaceMetric, RoutedMessage } from './messages.ts';
-import { routeEdge, toMetrics, toReceiver, toSender } from './route-edge.ts';
+import type { EdgeEvent, ForwardMessage, InterfaceMetric, RoutedMessage } from './messages.ts';
+import { type Route, routeEdge, toMetrics, toReceiver, toSender } from './route-edge.ts';
 import type { StaleGradientTable } from './stale-gradient-table.ts';
+import { stepContexts } from './step-contexts.ts';
 
 export interface StaleGradientOptions {
   /**
@@ -60,41 +61,52 @@ export function staleGradient(
     const pending = new Map<number, { examples: Uint32Array; answer: Tensor }>();
     // Steps at or below this were forgotten by `forgetAfter`; their late gradients are dropped.
     let forgottenThrough = Number.NEGATIVE_INFINITY;
+    const contexts = stepContexts(`staleGradient on ${table.name}`);
+    function withExamples(message: ForwardMessage, route: Route): void {
+      const { step, activation } = message;
+      if (pending.has(step)) {
+        throw new Error(
+          `dniflow/operators: staleGradient on ${table.name} got a second activation for step ${step} while its answer is pending`,
+        );
+      }
+      if (forgetAfter !== undefined) {
+        forgetThrough(pending, step - forgetAfter);
+        forgottenThrough = Math.max(forgottenThrough, step - forgetAfter);
+      }
+      const examples = message.context?.examples;
+      if (examples === undefined) {
+        throw new Error(
+          `dniflow/operators: staleGradient on ${table.name} needs the batch's example indices (context.examples) on the activation of step ${step}`,
+        );
+      }
+      if (examples.length !== activation.shape[0]) {
+        throw new Error(
+          `dniflow/operators: staleGradient on ${table.name} got ${examples.length} example indices for ${activation.shape[0]} activation rows at step ${step}`,
+        );
+      }
+      // Looked up before h_A is routed on: under lockstep, B's gradient for this very step comes
+      // back (and is stored) while h_A is routed, and the answer must be the previous visit's.
+      // Owned by the message it goes out in (the sender may keep it), hence a fresh array.
+      const gradient = new Float32Array(activation.size);
+      table.lookup(examples, gradient, step);
+      const answer = new Tensor(gradient, activation.shape);
+      // Copied: the batcher reuses its index buffer, and B's gradient may come back steps later.
+      pending.set(step, { examples: examples.slice(), answer });
+      route(toReceiver(message));
+      if (target === 'bootstrapped') {
+        route(toSender({ step, tick: message.tick, gradient: answer, kind: 'synthetic' }));
+      }
+    }
+
     return {
       forward(message, route) {
-        const { step, activation } = message;
-        if (pending.has(step)) {
-          throw new Error(
-            `dniflow/operators: staleGradient on ${table.name} got a second activation for step ${step} while its answer is pending`,
-          );
-        }
-        if (forgetAfter !== undefined) {
-          forgetThrough(pending, step - forgetAfter);
-          forgottenThrough = Math.max(forgottenThrough, step - forgetAfter);
-        }
-        const examples = message.context?.examples;
-        if (examples === undefined) {
-          throw new Error(
-            `dniflow/operators: staleGradient on ${table.name} needs the batch's example indices (context.examples) on the activation of step ${step}`,
-          );
-        }
-        if (examples.length !== activation.shape[0]) {
-          throw new Error(
-            `dniflow/operators: staleGradient on ${table.name} got ${examples.length} example indices for ${activation.shape[0]} activation rows at step ${step}`,
-          );
-        }
-        // Looked up before h_A is routed on: under lockstep, B's gradient for this very step comes
-        // back (and is stored) while h_A is routed, and the answer must be the previous visit's.
-        // Owned by the message it goes out in (the sender may keep it), hence a fresh array.
-        const gradient = new Float32Array(activation.size);
-        table.lookup(examples, gradient, step);
-        const answer = new Tensor(gradient, activation.shape);
-        // Copied: the batcher reuses its index buffer, and B's gradient may come back steps later.
-        pending.set(step, { examples: examples.slice(), answer });
-        route(toReceiver(message));
-        if (target === 'bootstrapped') {
-          route(toSender({ step, tick: message.tick, gradient: answer, kind: 'synthetic' }));
-        }
+        const ready = contexts.attach(message);
+        if (ready) withExamples(ready, route);
+      },
+
+      context(message, route) {
+        const ready = contexts.arrive(message);
+        if (ready) withExamples(ready, route);
       },
 
       backward(message, route) {
@@ -123,7 +135,10 @@ export function staleGradient(
         }
       },
 
-      finalize: () => pending.clear(),
+      finalize() {
+        contexts.clear();
+        pending.clear();
+      },
     };
   });
 }

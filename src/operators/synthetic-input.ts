@@ -30,9 +30,7 @@ export function syntheticInputState(model: SyntheticModel, who = 'syntheticInput
       pending.add(step);
       // Cloned: the message owns its tensor, and the model may reuse its output buffer.
       const activation = prediction.clone();
-      return message.context === undefined
-        ? { step, tick: message.tick, activation }
-        : { step, tick: message.tick, activation, context: message.context };
+      return { step, tick: message.tick, activation };
     },
 
     learn(message) {

@@ -3,6 +3,7 @@ import type { SyntheticModel } from '../dni/synthetic-model.ts';
 import { checkDniOptions, type DniOptions, syntheticGradientState } from './dni.ts';
 import type { BackwardMessage, EdgeEvent, ForwardMessage, RoutedMessage } from './messages.ts';
 import { type Route, routeEdge, toMetrics, toReceiver, toSender } from './route-edge.ts';
+import { stepContexts } from './step-contexts.ts';
 import { earlyActivations, syntheticInputState } from './synthetic-input.ts';
 
 /**
@@ -37,6 +38,13 @@ export function unlock(
     const syntheticInput = syntheticInputState(inputModel, 'unlock');
     const earlyTargets = new Map<number, BackwardMessage>();
     const early = earlyActivations('unlock');
+    const contexts = stepContexts('unlock');
+
+    /** A real activation with its context (if cDNI): learn now, or hold it until its step's x. */
+    function real(message: ForwardMessage, route: Route): void {
+      if (syntheticInput.hasPrediction(message.step)) activation(message, route);
+      else early.hold(message);
+    }
 
     function activation(message: ForwardMessage, route: Route): void {
       // State first (see operate.ts), then routing: sender, input metric, then any early target's metric.
@@ -58,8 +66,13 @@ export function unlock(
       },
 
       forward(message, route) {
-        if (syntheticInput.hasPrediction(message.step)) activation(message, route);
-        else early.hold(message);
+        const ready = settings.context === 'label' ? contexts.attach(message) : message;
+        if (ready) real(ready, route);
+      },
+
+      context(message, route) {
+        const ready = contexts.arrive(message);
+        if (ready) real(ready, route);
       },
 
       backward(message, route) {
@@ -78,6 +91,7 @@ export function unlock(
       },
 
       finalize() {
+        contexts.clear();
         early.clear();
         earlyTargets.clear();
         syntheticGradient.forgetAll();

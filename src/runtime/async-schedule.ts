@@ -108,7 +108,7 @@ export class AsyncScheduler {
         this.post(next);
         continue;
       }
-      if (next.to === 'node') this.window.done(next.message.step); // a loss
+      if (next.to === 'node' && next.direction === 'forward') this.window.done(next.message.step); // a loss
       pending.push(...this.partition.handle(next));
     }
   }

@@ -69,9 +69,9 @@ export class GraphEngine implements StepEngine {
 
   trainStep(step: number, inputs: Tensor, labels: LabelArray, examples?: Uint32Array): StepReport {
     if (!this.async) {
-      const context = this.batchContext(inputs, labels, examples);
+      const context = this.batchContext(labels, examples);
       try {
-        drainLockstep(this.partition, stepWork(this.network, this.edges, this.plan.order[0], step, context));
+        drainLockstep(this.partition, stepWork(this.network, this.edges, step, inputs, context));
       } catch (error) {
         return stepFailure(error);
       }
@@ -79,8 +79,8 @@ export class GraphEngine implements StepEngine {
       return reportResults(this.partition.takeResults());
     }
     // The batcher reuses its buffers for the next batch; in flight, this step needs its own copy.
-    const context = this.batchContext(inputs.clone(), labels.slice() as LabelArray, examples?.slice());
-    const work = stepWork(this.network, this.edges, this.plan.order[0], step, context);
+    const context = this.batchContext(labels.slice() as LabelArray, examples?.slice());
+    const work = stepWork(this.network, this.edges, step, inputs.clone(), context);
     return this.runAsync(() => this.async!.launch(step, work, () => this.asyncFailure !== null));
   }
 
@@ -116,13 +116,9 @@ export class GraphEngine implements StepEngine {
     }
   }
 
-  /** What the step's messages carry: labels (losses, cDNI), x (synthetic inputs), example indices (stale). */
-  private batchContext(inputs: Tensor, labels: LabelArray, examples: Uint32Array | undefined): BatchContext {
-    const context: BatchContext = {
-      labels: labels as Uint8Array | Int32Array,
-      classes: this.classes,
-      input: inputs,
-    };
+  /** The step's labels (losses, cDNI) and example indices (stale gradients). */
+  private batchContext(labels: LabelArray, examples: Uint32Array | undefined): BatchContext {
+    const context: BatchContext = { labels: labels as Uint8Array | Int32Array, classes: this.classes };
     if (examples !== undefined) context.examples = examples;
     return context;
   }

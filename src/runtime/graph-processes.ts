@@ -15,17 +15,18 @@ const edgeLabel = (network: Network, edge: string) => `${network.source(edge)}->
 
 /**
  * Refuses, before anything is built, what this runtime cannot run yet, rather than ignoring it:
- * several sources, losses other than softmax cross-entropy, time-delayed edges, clocks.
+ * several sources, a loss without labels to compare with, time-delayed edges, clocks.
  */
 export function checkRuntimeSupport(network: Network, plan: NetworkPlan): void {
   const name = network.getAttribute('name');
   const sources = network.filterNodes((_n, spec) => spec.kind === 'source');
   if (sources.length !== 1 || sources[0] !== plan.order[0])
     throw new Error(`dniflow/runtime: network '${name}' needs exactly one source, first in order`);
+  const source = network.getNodeAttributes(sources[0]);
   network.forEachNode((node, spec) => {
-    if (spec.kind === 'loss' && spec.loss !== 'softmaxCrossEntropy')
+    if (spec.kind === 'loss' && (source.kind !== 'source' || source.classes === undefined))
       throw new Error(
-        `dniflow/runtime: loss '${node}' (${spec.loss}) is not supported by the graph engine yet`,
+        `dniflow/runtime: loss '${node}' needs labels, and source '${sources[0]}' declares no classes`,
       );
   });
   network.forEachEdge((_key, attrs, source, target) => {
@@ -63,7 +64,7 @@ export function buildProcesses(
     const spec = network.getNodeAttributes(node);
     const [inEdge] = network.inEdges(node);
     if (spec.kind === 'loss') {
-      losses.set(node, new LossProcess(node, edgeLabel(network, inEdge), options.copyMessages));
+      losses.set(node, new LossProcess(node, spec.loss, edgeLabel(network, inEdge), options.copyMessages));
       continue;
     }
     if (spec.kind !== 'module') continue;
@@ -94,26 +95,52 @@ export function buildProcesses(
   return { modules, losses };
 }
 
+/** Whether an interface declared it needs the step's context: cDNI's labels, the stale table's examples. */
+export function needsContext(spec: Edge['spec']): boolean {
+  if (spec.kind === 'staleGradient') return true;
+  const dni = spec.kind === 'dni' ? spec : spec.kind === 'unlock' ? spec.gradient : undefined;
+  return dni?.context === 'label';
+}
+
 /**
- * A training step's first work: the network input x to every edge with a synthetic-input model
- * (their receivers start at once, before any real activation: forward unlock, paper §3.1), then x on
- * the data source's edges.
+ * A training step's first work, everything on its own message: the labels to every loss (its target)
+ * and the context to every interface that declared it needs one; the network input x to every edge
+ * with a synthetic-input model (their receivers start at once, before any real activation: forward
+ * unlock, paper §3.1); then x on the data source's edges.
  */
 export function stepWork(
   network: Network,
   edges: readonly { label: string; source: string; spec: Edge['spec'] }[],
-  source: string,
   step: number,
+  input: Tensor,
   context: BatchContext,
 ): Work[] {
-  const input = context.input as Tensor;
+  const source = edges.find((edge) => network.getNodeAttributes(edge.source).kind === 'source')!.source;
   const work: Work[] = [];
+  network.forEachNode((node, spec) => {
+    if (spec.kind === 'loss')
+      work.push({
+        to: 'node',
+        node,
+        edge: `${source}->${node}`,
+        direction: 'target',
+        message: { step, tick: 0, labels: context.labels! },
+      });
+  });
+  for (const edge of edges) {
+    if (needsContext(edge.spec))
+      work.push({
+        to: 'edge',
+        edge: edge.label,
+        event: { type: 'context', message: { step, tick: 0, context } },
+      });
+  }
   for (const edge of edges) {
     if (edge.spec.kind === 'syntheticInput' || edge.spec.kind === 'unlock')
       work.push({
         to: 'edge',
         edge: edge.label,
-        event: { type: 'input', message: { step, tick: 0, input, context } },
+        event: { type: 'input', message: { step, tick: 0, input } },
       });
   }
   for (const edge of edges) {
@@ -121,9 +148,8 @@ export function stepWork(
       work.push({
         to: 'edge',
         edge: edge.label,
-        event: { type: 'forward', message: { step, tick: 0, activation: input, context } },
+        event: { type: 'forward', message: { step, tick: 0, activation: input } },
       });
   }
-  void network;
   return work;
 }

@@ -1,4 +1,10 @@
-import type { BackwardMessage, EdgeEvent, ForwardMessage, RoutedMessage } from '../operators/messages.ts';
+import type {
+  BackwardMessage,
+  EdgeEvent,
+  ForwardMessage,
+  RoutedMessage,
+  TargetMessage,
+} from '../operators/messages.ts';
 import type { EdgeTraffic, InterfaceStepMetric } from './edge-traffic.ts';
 import { deliveredTraffic, sentTraffic } from './edge-traffic.ts';
 import { type Edge, metricKind } from './graph-edges.ts';
@@ -13,7 +19,9 @@ import { Router } from './router.ts';
 export type Work =
   | { to: 'edge'; edge: string; event: EdgeEvent }
   | { to: 'node'; node: string; edge: string; direction: 'forward'; message: ForwardMessage }
-  | { to: 'node'; node: string; edge: string; direction: 'backward'; message: BackwardMessage };
+  | { to: 'node'; node: string; edge: string; direction: 'backward'; message: BackwardMessage }
+  /** A loss's target, from the data source on its own message. */
+  | { to: 'node'; node: string; edge: string; direction: 'target'; message: TargetMessage };
 
 /** A computed loss, by step (a step's loss is what retires it from flight). */
 export interface LossRecord {
@@ -109,13 +117,16 @@ export class Partition {
   private deliver(work: Extract<Work, { to: 'node' }>): Work[] {
     const loss = this.lossNodes.get(work.node);
     if (loss) {
-      if (work.direction !== 'forward')
+      if (work.direction === 'backward')
         throw new Error(`dniflow/runtime: loss '${work.node}' got a gradient on ${work.edge}`);
-      const { loss: value, out } = loss.handle(work.message);
-      this.losses.push({ node: work.node, step: work.message.step, loss: value });
-      return out.map(toEdgeWork);
+      const done = work.direction === 'target' ? loss.target(work.message) : loss.prediction(work.message);
+      if (!done) return [];
+      this.losses.push({ node: work.node, step: done.step, loss: done.loss });
+      return done.out.map(toEdgeWork);
     }
     const process = this.modules.get(work.node)!;
+    if (work.direction === 'target')
+      throw new Error(`dniflow/runtime: module '${work.node}' got a loss target`);
     const event =
       work.direction === 'forward'
         ? process.forwardEvent(work.message)

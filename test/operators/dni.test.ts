@@ -4,6 +4,7 @@ import { dni } from '../../src/operators/dni.ts';
 import type { EdgeEvent } from '../../src/operators/messages.ts';
 import {
   backward,
+  contextEvent,
   FakeModel,
   forward,
   forwardMessage,
@@ -188,7 +189,7 @@ describe('dni', () => {
     expect(model.held.size).toBe(0);
   });
 
-  it('gives a cDNI model the labels as context, and errors without them', () => {
+  it('gives a cDNI model the labels as context, and holds an activation until they arrive', () => {
     const labels = Uint8Array.from([3]);
     const model = new FakeModel();
     testScheduler().run(({ cold, expectObservable }) => {
@@ -198,15 +199,42 @@ describe('dni', () => {
         s: syntheticGradient(1, 1),
       });
       const withoutLabels = cold('a-|', { a: forward(2) });
-      expectObservable(withoutLabels.pipe(dni(new FakeModel(), { context: 'label' }))).toBe(
-        '#',
-        undefined,
-        new Error(
-          "dniflow/operators: dni with context 'label' (cDNI) needs labels and classes on the activation of step 2",
-        ),
-      );
+      expectObservable(withoutLabels.pipe(dni(new FakeModel(), { context: 'label' }))).toBe('--|');
     });
     expect(model.predicted[0].context).toEqual({ labels, classes: 10 });
+  });
+
+  it('takes cDNI labels from their own context message, before or after the activation', () => {
+    const labels = Uint8Array.from([3]);
+    const context = { labels, classes: 10 };
+    for (const order of ['context first', 'activation first']) {
+      const model = new FakeModel();
+      testScheduler().run(({ cold, expectObservable }) => {
+        const events = { c: contextEvent(1, context), a: forward(1) };
+        const source = cold(order === 'context first' ? 'c-a---|' : 'a-c---|', events);
+        expectObservable(source.pipe(dni(model, { context: 'label' }))).toBe('--(rs)|', {
+          r: toReceiver(forwardMessage(1, context)),
+          s: syntheticGradient(1, 1),
+        });
+      });
+      expect(
+        model.predicted.map((p) => p.context),
+        order,
+      ).toEqual([context]);
+    }
+  });
+
+  it('ignores context messages without label context', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('c-a---|', {
+        c: contextEvent(1, { labels: Uint8Array.from([1]), classes: 2 }),
+        a: forward(1),
+      });
+      expectObservable(source.pipe(dni(new FakeModel()))).toBe('--(rs)|', {
+        r: toReceiver(forwardMessage(1)),
+        s: syntheticGradient(1, 1),
+      });
+    });
   });
 
   it('with forgetAfter, releases unanswered predictions and drops their late gradients', () => {

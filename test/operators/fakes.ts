@@ -108,14 +108,14 @@ export const backward = (step: number, kind: GradientKind = 'true', values?: num
   type: 'backward',
   message: backwardMessage(step, kind, values),
 });
-export const input = (step: number, context?: BatchContext): EdgeEvent => ({
+export const input = (step: number): EdgeEvent => ({
   type: 'input',
-  message: {
-    step,
-    tick: step * 10 + 1,
-    input: Tensor.from([step, step, step], [1, 3]),
-    ...(context === undefined ? {} : { context }),
-  },
+  message: { step, tick: step * 10 + 1, input: Tensor.from([step, step, step], [1, 3]) },
+});
+/** The step's context on its own message, as the runtime sends it to interfaces that need one. */
+export const contextEvent = (step: number, context: BatchContext): EdgeEvent => ({
+  type: 'context',
+  message: { step, tick: step * 10 + 2, context },
 });
 
 export const toReceiver = (message: ForwardMessage): RoutedMessage => ({ to: 'receiver', message });

@@ -32,16 +32,15 @@ const activationMetric = (step: number): RoutedMessage =>
 describe('syntheticInput', () => {
   it('routes ĥ = I(x) to the receiver at once, learns from the real h later, and does not forward h', () => {
     const model = new FakeModel({ value: (step) => step * 2 });
-    const labels = Int32Array.from([4]);
     testScheduler().run(({ cold, expectObservable }) => {
       const source = cold('a-b-c-d-|', {
-        a: input(1, { labels, classes: 10 }),
+        a: input(1),
         b: input(2),
         c: forward(2),
         d: forward(1),
       });
       expectObservable(source.pipe(syntheticInput(model))).toBe('a-b-c-d-|', {
-        a: synthetic(1, 2, { labels, classes: 10 }),
+        a: synthetic(1, 2),
         b: synthetic(2, 4),
         c: activationMetric(2),
         d: activationMetric(1),

@@ -5,20 +5,21 @@ import type { Work } from '../partition.ts';
 /**
  * A unit of work as it crosses a thread (DESIGN.md, "Messages"): plain data only, every tensor its
  * own Float32Array so that its buffer can be moved with `transferList` (the sender never touches it
- * again). The network input x does not travel on activations: an edge with a synthetic-input model
- * receives it as its own 'input' message.
+ * again). Activations carry nothing but the activation: labels travel to losses as 'target' messages
+ * and to the interfaces that declared a need for them as 'context' messages.
  */
 export interface Envelope {
   /** 'edge': put on `edge` (its interface has not seen it); 'node': delivered to `node` from `edge`. */
   to: 'edge' | 'node';
   node?: string;
   edge: string;
-  direction: 'forward' | 'backward' | 'input';
+  direction: 'forward' | 'backward' | 'input' | 'context' | 'target';
   step: number;
   tick: number;
-  shape: number[];
-  data: Float32Array;
-  kind: 'activation' | GradientKind;
+  /** The tensor of an activation, a gradient or a network input. */
+  shape?: number[];
+  data?: Float32Array;
+  kind?: GradientKind;
   /** A stale gradient's separate parameter update (paper §3.1). */
   update?: Float32Array;
   labels?: Uint8Array | Int32Array;
@@ -26,73 +27,85 @@ export interface Envelope {
   examples?: Uint32Array;
 }
 
-/** The envelope for a unit of work, with copies of its tensors, and the buffers to transfer. */
+/** The envelope for a unit of work, with copies of its tensors and arrays, and the buffers to transfer. */
 export function toEnvelope(work: Work): { envelope: Envelope; transfer: ArrayBuffer[] } {
-  const { event, edge, node } =
-    work.to === 'edge'
-      ? { event: work.event, edge: work.edge, node: undefined }
-      : {
-          event: { type: work.direction, message: work.message } as EdgeEvent,
-          edge: work.edge,
-          node: work.node,
-        };
-  const tensor =
-    event.type === 'forward'
-      ? event.message.activation
-      : event.type === 'backward'
-        ? event.message.gradient
-        : event.message.input;
-  const data = tensor.data.slice();
-  const envelope: Envelope = {
-    to: work.to,
-    edge,
-    direction: event.type,
-    step: event.message.step,
-    tick: event.message.tick,
-    shape: [...tensor.shape],
-    data,
-    kind: event.type === 'backward' ? event.message.kind : 'activation',
+  type TargetEvent = { type: 'target'; message: Extract<Work, { direction: 'target' }>['message'] };
+  const event = (work.to === 'edge' ? work.event : { type: work.direction, message: work.message }) as
+    | EdgeEvent
+    | TargetEvent;
+  const { step, tick } = event.message;
+  const envelope: Envelope = { to: work.to, edge: work.edge, direction: event.type, step, tick };
+  if (work.to === 'node') envelope.node = work.node;
+  const transfer: ArrayBuffer[] = [];
+  const carry = (tensor: Tensor) => {
+    envelope.shape = [...tensor.shape];
+    envelope.data = tensor.data.slice();
+    transfer.push(envelope.data.buffer as ArrayBuffer);
   };
-  const transfer: ArrayBuffer[] = [data.buffer as ArrayBuffer];
-  if (node !== undefined) envelope.node = node;
-  if (event.type === 'backward' && event.message.update) {
-    envelope.update = event.message.update.data.slice();
-    transfer.push(envelope.update.buffer as ArrayBuffer);
+  switch (event.type) {
+    case 'forward':
+      carry(event.message.activation);
+      break;
+    case 'input':
+      carry(event.message.input);
+      break;
+    case 'backward':
+      carry(event.message.gradient);
+      envelope.kind = event.message.kind;
+      if (event.message.update) {
+        envelope.update = event.message.update.data.slice();
+        transfer.push(envelope.update.buffer as ArrayBuffer);
+      }
+      break;
+    case 'context': {
+      const { labels, classes, examples } = event.message.context;
+      if (labels) envelope.labels = labels.slice();
+      if (classes !== undefined) envelope.classes = classes;
+      if (examples) envelope.examples = examples.slice();
+      break;
+    }
+    case 'target':
+      envelope.labels = event.message.labels.slice();
+      break;
   }
-  const context = event.type === 'backward' ? undefined : event.message.context;
-  if (context?.labels) envelope.labels = context.labels.slice();
-  if (context?.classes !== undefined) envelope.classes = context.classes;
-  if (context?.examples) envelope.examples = context.examples.slice();
   return { envelope, transfer };
 }
 
 /** The unit of work an envelope carries, its tensors viewing the envelope's buffers (no copy). */
 export function fromEnvelope(envelope: Envelope): Work {
-  const { step, tick, edge } = envelope;
-  const tensor = new Tensor(envelope.data, envelope.shape);
-  let event: EdgeEvent;
-  if (envelope.direction === 'backward') {
-    const message = { step, tick, gradient: tensor, kind: envelope.kind as GradientKind };
-    event = {
-      type: 'backward',
-      message: envelope.update
-        ? { ...message, update: new Tensor(envelope.update, envelope.shape) }
-        : message,
-    };
-  } else {
-    const context: BatchContext = {};
-    if (envelope.labels) context.labels = envelope.labels;
-    if (envelope.classes !== undefined) context.classes = envelope.classes;
-    if (envelope.examples) context.examples = envelope.examples;
-    event =
-      envelope.direction === 'forward'
-        ? { type: 'forward', message: { step, tick, activation: tensor, context } }
-        : { type: 'input', message: { step, tick, input: tensor, context } };
+  const { step, tick, edge, node } = envelope;
+  const tensor = () => new Tensor(envelope.data!, envelope.shape!);
+  switch (envelope.direction) {
+    case 'forward': {
+      const message = { step, tick, activation: tensor() };
+      return envelope.to === 'edge'
+        ? { to: 'edge', edge, event: { type: 'forward', message } }
+        : { to: 'node', node: node!, edge, direction: 'forward', message };
+    }
+    case 'backward': {
+      const gradient = tensor();
+      const update = envelope.update ? new Tensor(envelope.update, gradient.shape) : undefined;
+      const message = { step, tick, gradient, kind: envelope.kind!, ...(update ? { update } : {}) };
+      return envelope.to === 'edge'
+        ? { to: 'edge', edge, event: { type: 'backward', message } }
+        : { to: 'node', node: node!, edge, direction: 'backward', message };
+    }
+    case 'input':
+      return { to: 'edge', edge, event: { type: 'input', message: { step, tick, input: tensor() } } };
+    case 'context': {
+      const context: BatchContext = {};
+      if (envelope.labels) context.labels = envelope.labels;
+      if (envelope.classes !== undefined) context.classes = envelope.classes;
+      if (envelope.examples) context.examples = envelope.examples;
+      return { to: 'edge', edge, event: { type: 'context', message: { step, tick, context } } };
+    }
+    case 'target':
+      return {
+        to: 'node',
+        node: node!,
+        edge,
+        direction: 'target',
+        message: { step, tick, labels: envelope.labels! },
+      };
   }
-  if (envelope.to === 'edge') return { to: 'edge', edge, event };
-  if (event.type === 'input')
-    throw new Error(`dniflow/runtime: an input message for node '${envelope.node}' on ${edge}`);
-  return event.type === 'forward'
-    ? { to: 'node', node: envelope.node!, edge, direction: 'forward', message: event.message }
-    : { to: 'node', node: envelope.node!, edge, direction: 'backward', message: event.message };
 }

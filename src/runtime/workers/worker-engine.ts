@@ -279,18 +279,18 @@ export class WorkerEngine implements StepEngine {
     }
     await this.until(() => !this.window.full);
     if (this.nonFinite !== undefined) return { loss: Number.NaN, nonFinite: this.nonFinite };
-    const context: BatchContext = {
-      labels: labels.slice() as Uint8Array | Int32Array,
-      classes: this.classes,
-      input: inputs,
-    };
-    if (examples !== undefined) context.examples = examples.slice();
-    const work = stepWork(this.network, this.edgeList, this.plan.order[0], step, context);
+    // Copied into envelopes below: the batcher may reuse its buffers at once.
+    const context: BatchContext = { labels: labels as Uint8Array | Int32Array, classes: this.classes };
+    if (examples !== undefined) context.examples = examples;
+    const work = stepWork(this.network, this.edgeList, step, inputs, context);
     this.window.openStep(step);
     this.lastStep = step;
     for (const item of work) {
       const { envelope, transfer } = toEnvelope(item);
-      const owner = this.placement.edgeWorker.get(envelope.edge)!;
+      const owner =
+        item.to === 'edge'
+          ? this.placement.edgeWorker.get(item.edge)!
+          : this.placement.nodeWorker.get(item.node)!;
       this.workers[owner].postMessage({ type: 'work', envelope } satisfies ToWorker, transfer);
       this.sent++;
     }
