@@ -1,6 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { LabelArray } from '../../data/dataset.ts';
+import type { InterfaceSpec } from '../../graph/interfaces.ts';
 import type { Network } from '../../graph/network.ts';
 import { networkToJSON } from '../../graph/serialize.ts';
 import type { NetworkPlan } from '../../graph/validate.ts';
@@ -52,21 +53,17 @@ export class WorkerFailedError extends Error {
 /**
  * The workers scheduler (DESIGN.md, "The runtime"): module processes in `worker_threads`, one
  * Partition per worker, joined by MessageChannels; tensors cross as envelopes whose buffers are moved
- * with `transferList`. This thread is the data source and the coordinator: it sends each step's input,
- * keeps at most `maxInFlight` steps in flight (a credit per step, returned when the step's loss is
- * computed and its input consumed, so memory stays bounded however slow a module is), gathers losses
- * and metrics, and after each epoch pulls every worker's state into a local copy of the network
- * (the runtime's split/merge), which evaluates and checkpoints.
+ * with `transferList`. This thread is the data source and the coordinator: it sends each step's
+ * input, targets and contexts, keeps at most `maxInFlight` steps open (StepWindow: a step closes when
+ * every module has taken it and every loss computed it, so memory stays bounded however slow a module
+ * is), gathers losses and metrics, and after each epoch pulls every worker's state into a local copy
+ * of the network (the runtime's split/merge), which evaluates and checkpoints.
  */
 export class WorkerEngine implements StepEngine {
   private readonly replica: GraphEngine;
   private readonly workers: Worker[] = [];
   private readonly placement: Placement;
-  private readonly edgeList: {
-    label: string;
-    source: string;
-    spec: import('../../graph/interfaces.ts').InterfaceSpec;
-  }[];
+  private readonly edgeList: { label: string; source: string; spec: InterfaceSpec }[];
   private losses: LossRecord[] = [];
   private metrics: InterfaceStepMetric[] = [];
   private readonly window: StepWindow;
@@ -80,7 +77,6 @@ export class WorkerEngine implements StepEngine {
     { count: number; values: FromWorker[]; done: (values: FromWorker[]) => void }
   >();
   private readonly network: Network;
-  private readonly plan: NetworkPlan;
   private readonly classes: number | undefined;
   private tapping = false;
   /** What crosses every edge, as the workers report it (tensors stay in the workers). */
@@ -94,7 +90,6 @@ export class WorkerEngine implements StepEngine {
     options: WorkerOptions,
   ) {
     this.network = network;
-    this.plan = plan;
     this.replica = new GraphEngine(network, plan, prng, optimizer);
     const source = plan.order[0];
     const sourceSpec = network.getNodeAttributes(source);
