@@ -1,4 +1,3 @@
-import { MessageChannel, Worker } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import type { LabelArray } from '../../data/dataset.ts';
 import type { InterfaceSpec } from '../../graph/interfaces.ts';
@@ -19,7 +18,10 @@ import { reportResults } from '../step-report.ts';
 import { StepWindow } from '../step-window.ts';
 import { toEnvelope } from './envelope.ts';
 import { defaultPlacement, type Placement, parsePlacement, placeNetwork } from './placement.ts';
-import type { FromWorker, PlainTensor, ToWorker, WorkerInit } from './protocol.ts';
+import type { FromWorker, PlainTensor, WorkerInit } from './protocol.ts';
+import { WorkerFailedError, WorkerPool } from './worker-pool.ts';
+
+export { WorkerFailedError } from './worker-pool.ts';
 
 export interface WorkerOptions {
   /** Worker groups as `--placement` writes them ("a,b|c,d"); default: `workers` balanced groups. */
@@ -35,21 +37,6 @@ export interface WorkerOptions {
   delays?: Record<string, number>;
 }
 
-/** A worker thread that threw, or ended, while the run needed it. */
-export class WorkerFailedError extends Error {
-  constructor(
-    readonly modules: string[],
-    readonly step: number | undefined,
-    why: string,
-  ) {
-    super(
-      `dniflow/runtime: the worker running ${modules.map((m) => `'${m}'`).join(', ')} failed` +
-        (step === undefined ? '' : ` at step ${step}`) +
-        `: ${why}`,
-    );
-  }
-}
-
 /**
  * The workers scheduler (DESIGN.md, "The runtime"): module processes in `worker_threads`, one
  * Partition per worker, joined by MessageChannels; tensors cross as envelopes whose buffers are moved
@@ -61,21 +48,16 @@ export class WorkerFailedError extends Error {
  */
 export class WorkerEngine implements StepEngine {
   private readonly replica: GraphEngine;
-  private readonly workers: Worker[] = [];
+  private readonly pool: WorkerPool;
   private readonly placement: Placement;
   private readonly edgeList: { label: string; source: string; spec: InterfaceSpec }[];
   private losses: LossRecord[] = [];
   private metrics: InterfaceStepMetric[] = [];
   private readonly window: StepWindow;
   private sent = 0;
-  private failure: Error | null = null;
   private lastStep: number | undefined;
+  private nonFinite: string | undefined;
   private wake: (() => void) | null = null;
-  private nextId = 0;
-  private readonly replies = new Map<
-    number,
-    { count: number; values: FromWorker[]; done: (values: FromWorker[]) => void }
-  >();
   private readonly network: Network;
   private readonly classes: number | undefined;
   private tapping = false;
@@ -108,7 +90,7 @@ export class WorkerEngine implements StepEngine {
     });
     // One OpenBLAS thread in every worker: the setting is process-wide, so it is made here, before any starts.
     setBackendThreads(1);
-    this.spawn(prng, optimizer, options);
+    this.pool = this.spawn(prng, optimizer, options);
   }
 
   /** Starts the workers, each with its part of the network's state; resolves once all are ready. */
@@ -120,7 +102,7 @@ export class WorkerEngine implements StepEngine {
     options: WorkerOptions = {},
   ): Promise<WorkerEngine> {
     const engine = new WorkerEngine(network, plan, prng, optimizer, options);
-    await engine.request(() => undefined, 'ready');
+    await engine.pool.ready();
     return engine;
   }
 
@@ -140,19 +122,13 @@ export class WorkerEngine implements StepEngine {
     return cost;
   }
 
-  private spawn(prng: Prng, optimizer: OptimizerSpec, options: WorkerOptions): void {
-    const count = this.placement.groups.length;
-    const ports = Array.from({ length: count }, () => new Array(count).fill(null));
-    for (let a = 0; a < count; a++) {
-      for (let b = a + 1; b < count; b++) {
-        const channel = new MessageChannel();
-        ports[a][b] = channel.port1;
-        ports[b][a] = channel.port2;
-      }
-    }
+  /** Starts one worker per group, each with its modules' and hosted edges' part of the state. */
+  private spawn(prng: Prng, optimizer: OptimizerSpec, options: WorkerOptions): WorkerPool {
     const state = this.replica.state();
-    for (let index = 0; index < count; index++) {
-      const nodes = this.placement.groups[index];
+    const network = networkToJSON(this.network);
+    const inits: Omit<WorkerInit, 'peers'>[] = [];
+    const transfers: ArrayBuffer[][] = [];
+    this.placement.groups.forEach((nodes, index) => {
       const own = (name: string) => {
         const owner = name.split('/')[0];
         return owner.includes('->') ? this.placement.edgeWorker.get(owner) === index : nodes.includes(owner);
@@ -160,106 +136,58 @@ export class WorkerEngine implements StepEngine {
       const plain: Record<string, PlainTensor> = {};
       for (const [name, tensor] of Object.entries(state))
         if (own(name)) plain[name] = { shape: [...tensor.shape], data: tensor.data };
-      const init: WorkerInit = {
+      inits.push({
         index,
-        network: networkToJSON(this.network),
+        network,
         prng: { seed: prng.seed, name: prng.name },
         optimizer,
         nodes,
         nodeWorker: [...this.placement.nodeWorker],
         edgeWorker: [...this.placement.edgeWorker],
         state: plain,
-        peers: ports[index],
         delays: options.delays ?? {},
-      };
-      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-        workerData: init,
-        transferList: [
-          ...ports[index].filter((p) => p !== null),
-          ...Object.values(plain).map((t) => t.data.buffer as ArrayBuffer),
-        ],
       });
-      worker.on('message', (message: FromWorker) => this.onMessage(message));
-      worker.on('error', (error) => this.fail(new WorkerFailedError(nodes, this.lastStep, error.message)));
-      worker.on('exit', (code) => {
-        if (!this.disposed)
-          this.fail(new WorkerFailedError(nodes, this.lastStep, `its thread exited (code ${code})`));
-      });
-      this.workers.push(worker);
-    }
+      transfers.push(Object.values(plain).map((t) => t.data.buffer as ArrayBuffer));
+    });
+    return new WorkerPool(
+      inits,
+      transfers,
+      (message) => this.onMessage(message),
+      () => this.wake?.(),
+      () => this.lastStep,
+    );
   }
 
-  private disposed = false;
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.wake?.();
-    for (const reply of this.replies.values()) reply.done([]);
-  }
-
-  private onMessage(message: FromWorker): void {
+  private onMessage(message: Exclude<FromWorker, { type: 'ready' | 'synced' | 'state' }>): void {
     switch (message.type) {
       case 'results':
         this.losses.push(...message.losses);
         this.metrics.push(...message.metrics);
         for (const step of message.done) if (this.window.done(step)) this.wake?.();
         for (const traffic of message.traffic) this.traffic.next(traffic);
-        break;
+        return;
       case 'nonFinite':
         this.nonFinite ??= message.module;
         this.wake?.();
-        break;
+        return;
       case 'failed': {
         const modules = message.node ? [message.node] : this.placement.groups.flat();
-        this.fail(new WorkerFailedError(modules, message.step, message.message));
-        break;
+        this.pool.fail(new WorkerFailedError(modules, message.step, message.message));
+        return;
       }
-      default:
-        this.answer(message);
     }
-  }
-
-  private nonFinite: string | undefined;
-
-  private answer(message: FromWorker): void {
-    const id = 'id' in message ? message.id : -1;
-    const key = message.type === 'ready' ? -1 : id;
-    const reply = this.replies.get(key);
-    if (!reply) return;
-    reply.values.push(message);
-    if (reply.values.length === reply.count) {
-      this.replies.delete(key);
-      reply.done(reply.values);
-    }
-  }
-
-  /** Sends a request to every worker and resolves with their answers (or rejects on a failure). */
-  private request(
-    make: (id: number) => ToWorker | undefined,
-    kind: 'ready' | 'other' = 'other',
-  ): Promise<FromWorker[]> {
-    const id = kind === 'ready' ? -1 : this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.replies.set(id, {
-        count: this.workers.length,
-        values: [],
-        done: (values) => (this.failure ? reject(this.failure) : resolve(values)),
-      });
-      const message = make(id);
-      if (message) for (const worker of this.workers) worker.postMessage(message);
-    });
   }
 
   private async until(condition: () => boolean): Promise<void> {
     while (!condition()) {
-      if (this.failure) throw this.failure;
+      if (this.pool.failure) throw this.pool.failure;
       if (this.nonFinite !== undefined) return;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
       });
       this.wake = null;
     }
-    if (this.failure) throw this.failure;
+    if (this.pool.failure) throw this.pool.failure;
   }
 
   async trainStep(
@@ -270,7 +198,7 @@ export class WorkerEngine implements StepEngine {
   ): Promise<StepReport> {
     if (this.traffic.observed && !this.tapping) {
       this.tapping = true;
-      for (const worker of this.workers) worker.postMessage({ type: 'tap' } satisfies ToWorker);
+      this.pool.broadcast({ type: 'tap' });
     }
     await this.until(() => !this.window.full);
     if (this.nonFinite !== undefined) return { loss: Number.NaN, nonFinite: this.nonFinite };
@@ -286,7 +214,7 @@ export class WorkerEngine implements StepEngine {
         item.to === 'edge'
           ? this.placement.edgeWorker.get(item.edge)!
           : this.placement.nodeWorker.get(item.node)!;
-      this.workers[owner].postMessage({ type: 'work', envelope } satisfies ToWorker, transfer);
+      this.pool.post(owner, { type: 'work', envelope }, transfer);
       this.sent++;
     }
     return this.report();
@@ -309,10 +237,7 @@ export class WorkerEngine implements StepEngine {
     if (this.nonFinite === undefined) {
       let previous = '';
       for (;;) {
-        const answers = (await this.request((id) => ({ type: 'sync', id }))) as Extract<
-          FromWorker,
-          { type: 'synced' }
-        >[];
+        const answers = await this.pool.request<'synced'>((id) => ({ type: 'sync', id }));
         const sent = this.sent + answers.reduce((a, b) => a + b.sent, 0);
         const received = answers.reduce((a, b) => a + b.received, 0);
         const round = `${sent}/${received}`;
@@ -332,10 +257,7 @@ export class WorkerEngine implements StepEngine {
   }
 
   private async pullState(): Promise<void> {
-    const answers = (await this.request((id) => ({ type: 'state', id }))) as Extract<
-      FromWorker,
-      { type: 'state' }
-    >[];
+    const answers = await this.pool.request<'state'>((id) => ({ type: 'state', id }));
     const state: Record<string, Tensor> = {};
     for (const answer of answers)
       for (const [name, { shape, data }] of Object.entries(answer.state))
@@ -349,7 +271,7 @@ export class WorkerEngine implements StepEngine {
 
   scaleLearningRate(factor: number): void {
     this.replica.scaleLearningRate(factor);
-    for (const worker of this.workers) worker.postMessage({ type: 'scale', factor } satisfies ToWorker);
+    this.pool.broadcast({ type: 'scale', factor });
   }
 
   /**
@@ -357,10 +279,7 @@ export class WorkerEngine implements StepEngine {
    * totals (for tests of bounded memory; approximate while messages move).
    */
   async messagesInFlight(): Promise<number> {
-    const answers = (await this.request((id) => ({ type: 'sync', id }))) as Extract<
-      FromWorker,
-      { type: 'synced' }
-    >[];
+    const answers = await this.pool.request<'synced'>((id) => ({ type: 'sync', id }));
     return this.sent + answers.reduce((a, b) => a + b.sent - b.received, 0);
   }
 
@@ -382,13 +301,12 @@ export class WorkerEngine implements StepEngine {
   injectFault(module: string, mode: 'throw' | 'exit'): void {
     const index = this.placement.nodeWorker.get(module);
     if (index === undefined) throw new Error(`dniflow/runtime: no module named '${module}'`);
-    this.workers[index].postMessage({ type: 'fault', mode } satisfies ToWorker);
+    this.pool.post(index, { type: 'fault', mode });
   }
 
   async dispose(): Promise<void> {
-    this.disposed = true;
     this.traffic.complete();
     this.replica.dispose();
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await this.pool.terminate();
   }
 }
