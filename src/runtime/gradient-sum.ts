@@ -2,7 +2,7 @@ import type { Tensor } from '../tensor/tensor.ts';
 
 /**
  * A step's sum of received gradients. The first one is kept by reference (nobody writes to a
- * received tensor, and it stays valid until the step's backward: see message-tensor.ts), and copied
+ * received tensor, and it stays valid until the step's backward: see ModuleWiring.copyMessages), and copied
  * only if a second one must be added to it: a module with one gradient edge, the usual case, copies
  * nothing.
  */

@@ -46,7 +46,7 @@ export class ModuleCompute {
   /**
    * The forward pass, in the last layer's buffer: valid until this module's next forward (or
    * predict). Not copied here: the engine decides whether a message needs its own copy (it does
-   * under the asynchronous scheduler, not in lockstep: see GraphEngine.messageTensor).
+   * under every scheduler but lockstep: see ModuleWiring.copyMessages).
    */
   forward(input: Tensor, training: boolean): Tensor {
     const output = this.layers.forward(input, training);

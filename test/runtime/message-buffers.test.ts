@@ -18,7 +18,7 @@ import { Tensor } from '../../src/tensor/tensor.ts';
 
 /**
  * Messages carry the modules' own buffers in lockstep and copies under the asynchronous scheduler
- * (src/runtime/message-tensor.ts). Each case records, at the moment the interface delivers it, a copy
+ * (ModuleWiring.copyMessages in src/runtime/module-process.ts). Each case records, at the moment the interface delivers it, a copy
  * of every message into a module, and, at the moment the module computes with it, a copy of what
  * its layers actually read; a buffer rewritten while its message was still in flight makes the two
  * differ. The asynchronous cases also check that the sender really ran ahead of the receiver, so
