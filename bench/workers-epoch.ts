@@ -9,7 +9,8 @@
  * this shared machine hits them alike. Ours: one full training epoch (`train_seconds`, from the first
  * batch until every step in flight has completed, evaluation excluded), lockstep at 1 and at 2 BLAS
  * threads (the faster is the baseline) and workers (two workers, one BLAS thread each, the default
- * placement). The peer: bench/peers/fcn_dni_torch_idiomatic.py at 1 and 2 threads (the faster counts),
+ * placement). The peer: bench/peers/fcn_dni_torch_idiomatic.py with one torch thread and 1 or 2 OpenBLAS
+ * threads (the faster counts),
  * its per-step median × steps per epoch over `--peer-batches` steps (no evaluation): generous to the
  * peer, since our figure is a whole epoch with its warm-up. Prints one JSON line per measurement, then
  * medians and the ratios workers/lockstep and workers/peer.
@@ -26,12 +27,14 @@ const runs = Number(option('--runs', '3'));
 const batch = option('--batch', '256');
 const peerBatches = option('--peer-batches', '80');
 
+// peer-N: one torch (intra-op) thread and N OpenBLAS threads: on 2 cores, 2 torch threads
+// oversubscribe and run 2x slower (bench/RESULTS.md, "FCN DNI peers"), so 1 + 2 is the peer's fastest.
 type Config = 'lockstep-1' | 'lockstep-2' | 'workers' | 'peer-1' | 'peer-2';
 const configs: Config[] = ['lockstep-1', 'lockstep-2', 'workers', 'peer-1', 'peer-2'];
 
 function measure(config: Config, layers: number): number {
   if (config.startsWith('peer')) {
-    const threads = config.split('-')[1];
+    const blasThreads = config.split('-')[1];
     const child = spawnSync(
       '/usr/bin/python3',
       [
@@ -41,7 +44,9 @@ function measure(config: Config, layers: number): number {
         '--batch',
         batch,
         '--threads',
-        threads,
+        '1',
+        '--blas-threads',
+        blasThreads,
         '--max-batches',
         peerBatches,
         '--no-eval',
