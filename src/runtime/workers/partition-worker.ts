@@ -11,6 +11,7 @@ import { captureGraphState, restoreGraphState } from '../graph-state.ts';
 import { NonFiniteOutput } from '../module-compute.ts';
 import { Partition, type Work } from '../partition.ts';
 import { fromEnvelope, toEnvelope } from './envelope.ts';
+import { workerOf } from './placement.ts';
 import type { FromWorker, PlainTensor, ToWorker, WorkerInit } from './protocol.ts';
 
 /**
@@ -29,8 +30,7 @@ const plan = validateNetwork(network);
 const source = plan.order[0];
 const sourceSpec = network.getNodeAttributes(source);
 const classes = sourceSpec.kind === 'source' ? sourceSpec.classes : undefined;
-const nodeWorker = new Map(init.nodeWorker);
-const edgeWorker = new Map(init.edgeWorker);
+const placement = { nodeWorker: new Map(init.nodeWorker), edgeWorker: new Map(init.edgeWorker) };
 const prng = new Prng(init.prng.seed, init.prng.name);
 const ownNodes = new Set(init.nodes);
 const edges = buildEdges(
@@ -39,7 +39,7 @@ const edges = buildEdges(
   prng,
   source,
   classes,
-  (label) => edgeWorker.get(label) === init.index,
+  (label) => placement.edgeWorker.get(label) === init.index,
 );
 const { modules, losses } = buildProcesses(network, plan, prng, init.optimizer, {
   copyMessages: true,
@@ -55,10 +55,6 @@ let traffic: TrafficSummary[] = [];
 
 function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
-}
-
-function ownerOf(work: Work): number {
-  return work.to === 'edge' ? edgeWorker.get(work.edge)! : nodeWorker.get(work.node)!;
 }
 
 function run(first: Work): void {
@@ -78,7 +74,10 @@ function run(first: Work): void {
         continue;
       }
       const { envelope, transfer } = toEnvelope(produced);
-      init.peers[ownerOf(produced)]!.postMessage({ type: 'work', envelope } satisfies ToWorker, transfer);
+      init.peers[workerOf(produced, placement)]!.postMessage(
+        { type: 'work', envelope } satisfies ToWorker,
+        transfer,
+      );
       sent++;
     }
   }

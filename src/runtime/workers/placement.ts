@@ -1,4 +1,5 @@
 import type { Network } from '../../graph/network.ts';
+import type { Work } from '../partition.ts';
 
 /** Which worker runs each node and hosts each edge's interface operator. */
 export interface Placement {
@@ -9,6 +10,11 @@ export interface Placement {
 }
 
 export class PlacementError extends Error {}
+
+/** The worker that performs a unit of work: the host of its edge, or of its node. */
+export function workerOf(work: Work, placement: Pick<Placement, 'nodeWorker' | 'edgeWorker'>): number {
+  return work.to === 'edge' ? placement.edgeWorker.get(work.edge)! : placement.nodeWorker.get(work.node)!;
+}
 
 /**
  * Parses `--placement`: worker groups separated by '|', module names by ',' (e.g. "l1,l2|l3,out").

@@ -17,7 +17,7 @@ import type { LossRecord } from '../partition.ts';
 import { reportResults } from '../step-report.ts';
 import { StepWindow } from '../step-window.ts';
 import { toEnvelope } from './envelope.ts';
-import { defaultPlacement, type Placement, parsePlacement, placeNetwork } from './placement.ts';
+import { defaultPlacement, type Placement, parsePlacement, placeNetwork, workerOf } from './placement.ts';
 import type { FromWorker, PlainTensor, WorkerInit } from './protocol.ts';
 import { WorkerFailedError, WorkerPool } from './worker-pool.ts';
 
@@ -210,11 +210,7 @@ export class WorkerEngine implements StepEngine {
     this.lastStep = step;
     for (const item of work) {
       const { envelope, transfer } = toEnvelope(item);
-      const owner =
-        item.to === 'edge'
-          ? this.placement.edgeWorker.get(item.edge)!
-          : this.placement.nodeWorker.get(item.node)!;
-      this.pool.post(owner, { type: 'work', envelope }, transfer);
+      this.pool.post(workerOf(item, this.placement), { type: 'work', envelope }, transfer);
       this.sent++;
     }
     return this.report();
