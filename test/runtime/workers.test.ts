@@ -213,3 +213,49 @@ describe('bounded memory: one module 10x slower', () => {
     }
   });
 });
+
+describe('traffic from the workers (for the dashboard)', () => {
+  it('reports every message on every edge, sent and delivered, without tensors', async () => {
+    const net = network('tapped')
+      .source('data', { dataset: 'mnist', shape: [6], classes: 2 })
+      .module('a', [linear(4), relu()])
+      .module('b', [linear(2)])
+      .loss('loss', 'softmaxCrossEntropy')
+      .connect('data', 'a', backprop())
+      .connect('a', 'b', dni())
+      .connect('b', 'loss', backprop())
+      .build();
+    const engine = await WorkerEngine.start(
+      net,
+      validateNetwork(net),
+      new Prng(1),
+      { kind: 'sgd', lr: 0.1 },
+      {
+        placement: 'a|b',
+      },
+    );
+    try {
+      const seen: string[] = [];
+      engine.traffic.subscribe((t) => {
+        expect('tensor' in t).toBe(false);
+        seen.push(`${t.edge} ${t.direction} ${t.stage} ${t.kind} ${t.step}`);
+      });
+      const prng = new Prng(2);
+      for (let step = 0; step < 3; step++) {
+        const inputs = new Tensor(prng.fillNormal(new Float32Array(4 * 6)), [4, 6]);
+        await engine.trainStep(step, inputs, Uint8Array.from([0, 1, 1, 0]));
+      }
+      await engine.flush();
+      for (let step = 0; step < 3; step++) {
+        expect(seen).toContain(`a->b forward sent activation ${step}`);
+        expect(seen).toContain(`a->b forward delivered activation ${step}`);
+        // DNI: the sender gets the synthetic gradient; the receiver's true one is only the target.
+        expect(seen).toContain(`a->b backward delivered synthetic ${step}`);
+        expect(seen).toContain(`a->b backward sent true ${step}`);
+        expect(seen).toContain(`b->loss backward delivered true ${step}`);
+      }
+    } finally {
+      await engine.dispose();
+    }
+  });
+});

@@ -106,6 +106,7 @@ function onMessage(message: ToWorker): void {
         return;
       case 'tap':
         partition.onTraffic = ({ tensor: _tensor, update: _update, ...summary }) => traffic.push(summary);
+        post({ type: 'synced', id: message.id, sent, received, waiting: partition.waiting() });
         return;
       case 'sync':
         post({ type: 'synced', id: message.id, sent, received, waiting: partition.waiting() });

@@ -36,7 +36,7 @@ export type ToWorker =
   | { type: 'work'; envelope: Envelope }
   | { type: 'scale'; factor: number }
   /** Start reporting every message on the hosted edges (a dashboard is watching). */
-  | { type: 'tap' }
+  | { type: 'tap'; id: number }
   | { type: 'sync'; id: number }
   | { type: 'state'; id: number }
   /** Fault injection for tests: throw an uncaught error, or end the thread, as a crash would. */

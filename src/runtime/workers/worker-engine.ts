@@ -198,7 +198,8 @@ export class WorkerEngine implements StepEngine {
   ): Promise<StepReport> {
     if (this.traffic.observed && !this.tapping) {
       this.tapping = true;
-      this.pool.broadcast({ type: 'tap' });
+      // Every worker taps before this step's work: none of its messages goes unreported.
+      await this.pool.request<'synced'>((id) => ({ type: 'tap', id }));
     }
     await this.until(() => !this.window.full);
     if (this.nonFinite !== undefined) return { loss: Number.NaN, nonFinite: this.nonFinite };
