@@ -13,8 +13,8 @@ export class NonFiniteOutput extends Error {
 }
 
 /**
- * The numeric side of a module actor: its layers, its own optimiser and its gradient sum.
- * Everything here is synchronous math; the actor decides when it runs.
+ * The numeric side of a module process: its layers, its own optimiser and its gradient sum.
+ * Everything here is synchronous math; the process's logic decides when it runs.
  */
 export class ModuleCompute {
   readonly name: string;
@@ -117,7 +117,7 @@ export class ModuleCompute {
   }
 
   /**
-   * Drops the step's gradient (sparse updates, paper §3.1). The actor decides to skip when the last
+   * Drops the step's gradient (sparse updates, paper §3.1). The logic decides to skip when the last
    * gradient arrives and does not accumulate that one, so a module with a single gradient-bearing
    * output edge has nothing summed here: there is nothing to require.
    */
