@@ -2,8 +2,9 @@ import type { InterfaceSpec } from '../graph/interfaces.ts';
 import type { Network } from '../graph/network.ts';
 import { sourceExampleCount } from '../graph/stale-gradient.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
+import type { EdgeEvent } from '../operators/messages.ts';
 import type { Prng } from '../tensor/prng.ts';
-import { type WiredInterface, wireInterface } from './interfaces.ts';
+import { type EdgeHalf, type WiredInterface, wireInterface } from './interfaces.ts';
 
 /** A runtime edge: its name, its ends, its interface's spec, and the operator and models wired for it. */
 export interface Edge {
@@ -13,12 +14,31 @@ export interface Edge {
   target: string;
   spec: InterfaceSpec;
   wired: WiredInterface;
+  /** The key its operator is routed by: the label, or `label#half` for half of a split edge. */
+  route: string;
+  half?: EdgeHalf;
+}
+
+/**
+ * The route a unit of work on an edge takes: a split edge's sender half takes what its sender emits
+ * (and the step's context), its receiver half what its receiver returns (and the step's x), unless
+ * the work names its half (messages between the two halves).
+ */
+export function routeOf(
+  work: { edge: string; half?: EdgeHalf; event: EdgeEvent },
+  split: ReadonlySet<string>,
+): string {
+  if (!split.has(work.edge)) return work.edge;
+  const type = work.event.type;
+  const half = work.half ?? (type === 'forward' || type === 'context' ? 'sender' : 'receiver');
+  return `${work.edge}#${half}`;
 }
 
 /**
  * Every edge of a feed-forward network with its interface wired (fresh synthetic models drawn from
- * `prng.stream('interface/<edge>')`), in graphology's edge order. `hosted` picks the edges to wire
- * (a worker wires only its own); the others are skipped, and draw nothing.
+ * `prng.stream('interface/<edge>')`), in graphology's edge order. Edges in `split` (complete unlock
+ * across threads) become two halves. `hosted` picks the routes to wire (a worker wires only its own);
+ * the others are skipped, and draw nothing.
  */
 export function buildEdges(
   network: Network,
@@ -26,7 +46,8 @@ export function buildEdges(
   prng: Prng,
   dataSource: string,
   classes: number | undefined,
-  hosted: (label: string) => boolean = () => true,
+  hosted: (route: string) => boolean = () => true,
+  split: ReadonlySet<string> = new Set(),
 ): Edge[] {
   const edges: Edge[] = [];
   const examples = sourceExampleCount(network.getNodeAttributes(dataSource));
@@ -37,19 +58,28 @@ export function buildEdges(
       );
     }
     const label = `${source}->${target}`;
-    if (!hosted(label)) return;
-    const wired = wireInterface(
-      attrs.interface,
-      {
-        activation: plan.outputShapes.get(source)!,
-        input: plan.outputShapes.get(dataSource)!,
-        classes,
-        examples,
-      },
-      prng.stream(`interface/${label}`),
-      label,
-    );
-    edges.push({ key, label, source, target, spec: attrs.interface, wired });
+    const shapes = {
+      activation: plan.outputShapes.get(source)!,
+      input: plan.outputShapes.get(dataSource)!,
+      classes,
+      examples,
+    };
+    const halves: (EdgeHalf | undefined)[] = split.has(label) ? ['sender', 'receiver'] : [undefined];
+    for (const half of halves) {
+      const route = half === undefined ? label : `${label}#${half}`;
+      if (!hosted(route)) continue;
+      const wired = wireInterface(attrs.interface, shapes, prng.stream(`interface/${label}`), label, half);
+      edges.push({
+        key,
+        label,
+        source,
+        target,
+        spec: attrs.interface,
+        wired,
+        route,
+        ...(half ? { half } : {}),
+      });
+    }
   });
   return edges;
 }

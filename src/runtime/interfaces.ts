@@ -10,8 +10,12 @@ import { StaleGradientTable } from '../operators/stale-gradient-table.ts';
 import { stopGradient } from '../operators/stop-gradient.ts';
 import { syntheticInput } from '../operators/synthetic-input.ts';
 import { unlock } from '../operators/unlock.ts';
+import { unlockSender } from '../operators/unlock-sender.ts';
 import type { Prng } from '../tensor/prng.ts';
 import { type Shape, sizeOf } from '../tensor/tensor.ts';
+
+/** Which half of a complete-unlock edge split across threads an operator is (undefined: the whole edge). */
+export type EdgeHalf = 'sender' | 'receiver';
 
 /** An edge's operator and the synthetic models behind it (kept for checkpoints and evaluation). */
 export interface WiredInterface {
@@ -74,6 +78,7 @@ export function wireInterface(
   shapes: InterfaceShapes,
   prng: Prng,
   name: string,
+  half?: EdgeHalf,
 ): WiredInterface {
   switch (spec.kind) {
     case 'backprop':
@@ -94,13 +99,24 @@ export function wireInterface(
       return { operator: syntheticInput(inputModel), inputModel, returnsGradient: true };
     }
     case 'unlock': {
-      const gradientModel = gradientModelFor(spec.gradient, shapes, prng, name);
-      const inputModel = inputModelFor(spec.input, shapes, prng, name);
-      const operator = unlock(gradientModel, inputModel, {
+      const options = {
         scale: spec.gradient.scale,
         context: spec.gradient.context,
         forgetAfter: FORGET_AFTER_STEPS,
-      });
+      };
+      // Split across threads: the synthetic gradient beside the sender, the synthetic input beside
+      // the receiver, each half with only its own model (drawn from the same streams as whole).
+      if (half === 'sender') {
+        const gradientModel = gradientModelFor(spec.gradient, shapes, prng, name);
+        return { operator: unlockSender(gradientModel, options), gradientModel, returnsGradient: true };
+      }
+      if (half === 'receiver') {
+        const inputModel = inputModelFor(spec.input, shapes, prng, name);
+        return { operator: syntheticInput(inputModel), inputModel, returnsGradient: true };
+      }
+      const gradientModel = gradientModelFor(spec.gradient, shapes, prng, name);
+      const inputModel = inputModelFor(spec.input, shapes, prng, name);
+      const operator = unlock(gradientModel, inputModel, options);
       return { operator, gradientModel, inputModel, returnsGradient: true };
     }
     case 'staleGradient': {

@@ -7,7 +7,8 @@ import type {
 } from '../operators/messages.ts';
 import type { EdgeTraffic, InterfaceStepMetric } from './edge-traffic.ts';
 import { deliveredTraffic, sentTraffic } from './edge-traffic.ts';
-import { type Edge, metricKind } from './graph-edges.ts';
+import { type Edge, metricKind, routeOf } from './graph-edges.ts';
+import type { EdgeHalf } from './interfaces.ts';
 import type { LossProcess } from './loss-process.ts';
 import type { ModuleProcess, Outbound } from './module-process.ts';
 import { Router } from './router.ts';
@@ -17,7 +18,8 @@ import { Router } from './router.ts';
  * has not seen it yet), or a message the interface delivered to a node.
  */
 export type Work =
-  | { to: 'edge'; edge: string; event: EdgeEvent }
+  /** `half`: to that half of a split edge (messages between the halves; see routeOf). */
+  | { to: 'edge'; edge: string; event: EdgeEvent; half?: EdgeHalf }
   | { to: 'node'; node: string; edge: string; direction: 'forward'; message: ForwardMessage }
   | { to: 'node'; node: string; edge: string; direction: 'backward'; message: BackwardMessage }
   /** A loss's target, from the data source on its own message. */
@@ -50,41 +52,61 @@ export class Partition {
     readonly modules: ReadonlyMap<string, ModuleProcess>,
     readonly lossNodes: ReadonlyMap<string, LossProcess>,
     hostedEdges: readonly Edge[],
+    /** Complete-unlock edges split into a sender and a receiver half (workers only). */
+    readonly split: ReadonlySet<string> = new Set(),
   ) {
-    for (const edge of hostedEdges) this.edges.set(edge.label, edge);
+    for (const edge of hostedEdges) this.edges.set(edge.route, edge);
     this.router = new Router(hostedEdges);
   }
 
   /** Whether this partition performs `work` (else it belongs to another partition). */
   owns(work: Work): boolean {
     return work.to === 'edge'
-      ? this.edges.has(work.edge)
+      ? this.edges.has(routeOf(work, this.split))
       : this.modules.has(work.node) || this.lossNodes.has(work.node);
   }
 
   handle(work: Work): Work[] {
-    return work.to === 'edge' ? this.route(work.edge, work.event) : this.deliver(work);
+    return work.to === 'edge' ? this.route(work) : this.deliver(work);
   }
 
-  private route(label: string, event: EdgeEvent): Work[] {
-    const edge = this.edges.get(label)!;
-    if (this.onTraffic) {
-      const traffic = sentTraffic(label, event);
+  private route(work: Extract<Work, { to: 'edge' }>): Work[] {
+    const edge = this.edges.get(routeOf(work, this.split))!;
+    const { label } = edge;
+    // Traffic is what crosses the edge's ends: not what one half of a split edge hands the other.
+    if (this.onTraffic && work.half === undefined) {
+      const traffic = sentTraffic(label, work.event);
       if (traffic) this.onTraffic(traffic);
     }
     const out: Work[] = [];
-    for (const routed of this.router.route(label, event)) {
-      if (this.onTraffic) {
+    for (const routed of this.router.route(edge.route, work.event)) {
+      const next = this.delivery(edge, routed);
+      if (this.onTraffic && next?.to !== 'edge') {
         const traffic = deliveredTraffic(label, routed);
         if (traffic) this.onTraffic(traffic);
       }
-      const work = this.delivery(edge, routed);
-      if (work) out.push(work);
+      if (next) out.push(next);
     }
     return out;
   }
 
   private delivery(edge: Edge, routed: RoutedMessage): Work | undefined {
+    // A split edge's sender half hands the activation to the receiver half; the receiver half hands
+    // the receiver's gradient to the sender half.
+    if (edge.half === 'sender' && routed.to === 'receiver')
+      return {
+        to: 'edge',
+        edge: edge.label,
+        half: 'receiver',
+        event: { type: 'forward', message: routed.message },
+      };
+    if (edge.half === 'receiver' && routed.to === 'sender')
+      return {
+        to: 'edge',
+        edge: edge.label,
+        half: 'sender',
+        event: { type: 'backward', message: routed.message },
+      };
     switch (routed.to) {
       case 'receiver':
         return {

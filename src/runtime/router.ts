@@ -17,7 +17,7 @@ export class Router {
   constructor(edges: readonly Edge[]) {
     for (const edge of edges) {
       const subject = new Subject<EdgeEvent>();
-      this.subjects.set(edge.label, subject);
+      this.subjects.set(edge.route, subject);
       this.subscriptions.push(
         subject.pipe(edge.wired.operator).subscribe({
           next: (routed) => this.collected.push(routed),
@@ -29,14 +29,10 @@ export class Router {
     }
   }
 
-  hosts(edge: string): boolean {
-    return this.subjects.has(edge);
-  }
-
-  /** What the edge's operator routes for one event, in the order it routed them. */
-  route(edge: string, event: EdgeEvent): RoutedMessage[] {
-    const subject = this.subjects.get(edge);
-    if (!subject) throw new Error(`dniflow/runtime: no edge '${edge}' is routed here`);
+  /** What the operator on `route` (an edge, or half of one) routes for one event, in order. */
+  route(route: string, event: EdgeEvent): RoutedMessage[] {
+    const subject = this.subjects.get(route);
+    if (!subject) throw new Error(`dniflow/runtime: no edge '${route}' is routed here`);
     this.collected = [];
     subject.next(event);
     if (this.failure) throw this.failure.error;

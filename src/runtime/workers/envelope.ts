@@ -12,6 +12,8 @@ export interface Envelope {
   /** 'edge': put on `edge` (its interface has not seen it); 'node': delivered to `node` from `edge`. */
   to: 'edge' | 'node';
   node?: string;
+  /** For a message between the halves of a split edge: the half it goes to. */
+  half?: 'sender' | 'receiver';
   edge: string;
   direction: 'forward' | 'backward' | 'input' | 'context' | 'target';
   step: number;
@@ -36,6 +38,7 @@ export function toEnvelope(work: Work): { envelope: Envelope; transfer: ArrayBuf
   const { step, tick } = event.message;
   const envelope: Envelope = { to: work.to, edge: work.edge, direction: event.type, step, tick };
   if (work.to === 'node') envelope.node = work.node;
+  if (work.to === 'edge' && work.half) envelope.half = work.half;
   const transfer: ArrayBuffer[] = [];
   const carry = (tensor: Tensor) => {
     envelope.shape = [...tensor.shape];
@@ -74,12 +77,13 @@ export function toEnvelope(work: Work): { envelope: Envelope; transfer: ArrayBuf
 /** The unit of work an envelope carries, its tensors viewing the envelope's buffers (no copy). */
 export function fromEnvelope(envelope: Envelope): Work {
   const { step, tick, edge, node } = envelope;
+  const half = envelope.half ? { half: envelope.half } : {};
   const tensor = () => new Tensor(envelope.data!, envelope.shape!);
   switch (envelope.direction) {
     case 'forward': {
       const message = { step, tick, activation: tensor() };
       return envelope.to === 'edge'
-        ? { to: 'edge', edge, event: { type: 'forward', message } }
+        ? { to: 'edge', edge, event: { type: 'forward', message }, ...half }
         : { to: 'node', node: node!, edge, direction: 'forward', message };
     }
     case 'backward': {
@@ -87,7 +91,7 @@ export function fromEnvelope(envelope: Envelope): Work {
       const update = envelope.update ? new Tensor(envelope.update, gradient.shape) : undefined;
       const message = { step, tick, gradient, kind: envelope.kind!, ...(update ? { update } : {}) };
       return envelope.to === 'edge'
-        ? { to: 'edge', edge, event: { type: 'backward', message } }
+        ? { to: 'edge', edge, event: { type: 'backward', message }, ...half }
         : { to: 'node', node: node!, edge, direction: 'backward', message };
     }
     case 'input':

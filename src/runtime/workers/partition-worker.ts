@@ -30,7 +30,11 @@ const plan = validateNetwork(network);
 const source = plan.order[0];
 const sourceSpec = network.getNodeAttributes(source);
 const classes = sourceSpec.kind === 'source' ? sourceSpec.classes : undefined;
-const placement = { nodeWorker: new Map(init.nodeWorker), edgeWorker: new Map(init.edgeWorker) };
+const placement = {
+  nodeWorker: new Map(init.nodeWorker),
+  edgeWorker: new Map(init.edgeWorker),
+  split: new Set(init.split),
+};
 const prng = new Prng(init.prng.seed, init.prng.name);
 const ownNodes = new Set(init.nodes);
 const edges = buildEdges(
@@ -39,14 +43,15 @@ const edges = buildEdges(
   prng,
   source,
   classes,
-  (label) => placement.edgeWorker.get(label) === init.index,
+  (route) => placement.edgeWorker.get(route) === init.index,
+  placement.split,
 );
 const { modules, losses } = buildProcesses(network, plan, prng, init.optimizer, {
   copyMessages: true,
   hosted: (node) => ownNodes.has(node),
 });
 restoreGraphState(modules, edges, fromPlain(init.state));
-const partition = new Partition(source, modules, losses, edges);
+const partition = new Partition(source, modules, losses, edges, placement.split);
 let sent = 0;
 let received = 0;
 let lastStep: number | undefined;
@@ -59,13 +64,18 @@ function post(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 
 function run(first: Work): void {
   const queue = [first];
-  // Steps of the module forwards and losses handled here: the coordinator's credits (StepWindow).
+  // Steps of the module forwards, losses and split edges' real activations handled here: the
+  // coordinator's credits (StepWindow).
   const done: number[] = [];
   for (let next = 0; next < queue.length; next++) {
     const work = queue[next];
     lastStep = work.to === 'edge' ? work.event.message.step : work.message.step;
     lastNode = work.to === 'node' ? work.node : undefined;
-    if (work.to === 'node' && work.direction === 'forward') done.push(work.message.step);
+    const takesActivation =
+      work.to === 'node'
+        ? work.direction === 'forward'
+        : work.half === 'receiver' && work.event.type === 'forward';
+    if (takesActivation) done.push(lastStep);
     const results = partition.handle(work);
     if (work.to === 'node') delay(init.delays[work.node]);
     for (const produced of results) {

@@ -1,4 +1,5 @@
 import type { Network } from '../../graph/network.ts';
+import { routeOf } from '../graph-edges.ts';
 import type { Work } from '../partition.ts';
 
 /** Which worker runs each node and hosts each edge's interface operator. */
@@ -6,14 +7,30 @@ export interface Placement {
   /** Module (and loss) names per worker. */
   groups: string[][];
   nodeWorker: Map<string, number>;
+  /** By route: an edge's label, or `label#sender` and `label#receiver` for a split edge. */
   edgeWorker: Map<string, number>;
+  /** Complete-unlock edges whose ends run in different workers: split into two halves. */
+  split: Set<string>;
 }
 
 export class PlacementError extends Error {}
 
 /** The worker that performs a unit of work: the host of its edge, or of its node. */
-export function workerOf(work: Work, placement: Pick<Placement, 'nodeWorker' | 'edgeWorker'>): number {
-  return work.to === 'edge' ? placement.edgeWorker.get(work.edge)! : placement.nodeWorker.get(work.node)!;
+export function workerOf(work: Work, placement: Omit<Placement, 'groups'>): number {
+  return work.to === 'edge'
+    ? placement.edgeWorker.get(routeOf(work, placement.split))!
+    : placement.nodeWorker.get(work.node)!;
+}
+
+/**
+ * The worker that keeps a state tensor (`node/…`, or `label/role/…` for an edge's models and tables):
+ * a split edge's synthetic gradient with its sender half, its synthetic input with its receiver half.
+ */
+export function stateOwner(name: string, placement: Omit<Placement, 'groups'>): number {
+  const [owner, role] = name.split('/');
+  if (!owner.includes('->')) return placement.nodeWorker.get(owner)!;
+  if (!placement.split.has(owner)) return placement.edgeWorker.get(owner)!;
+  return placement.edgeWorker.get(`${owner}#${role === 'input' ? 'receiver' : 'sender'}`)!;
 }
 
 /**
@@ -44,55 +61,36 @@ export function parsePlacement(text: string, modules: readonly string[]): string
 /**
  * The default: modules in plan order cut into `workers` contiguous groups of about equal cost (a
  * module's cost counts the synthetic models that run beside it), so that a pipeline of decoupled
- * modules keeps every core busy and activations cross threads as few times as possible. Modules
- * joined by complete unlock stay together (see placeNetwork).
+ * modules keeps every core busy and activations cross threads as few times as possible.
  */
 export function defaultPlacement(
-  network: Network,
   modules: readonly string[],
   cost: (module: string) => number,
   workers: number,
 ): string[][] {
-  const units = unlockUnits(network, modules);
-  const count = Math.max(1, Math.min(workers, units.length));
-  const costs = units.map((unit) => unit.reduce((sum, module) => sum + cost(module), 0));
+  const count = Math.max(1, Math.min(workers, modules.length));
+  const costs = modules.map(cost);
   const total = costs.reduce((a, b) => a + b, 0);
   const groups: string[][] = [[]];
   let accumulated = 0;
-  units.forEach((unit, i) => {
+  modules.forEach((module, i) => {
     const group = groups[groups.length - 1];
-    // Start the next group once this one holds its share (measured at the unit's midpoint).
+    // Start the next group once this one holds its share (measured at the module's midpoint).
     const boundary = (total * groups.length) / count;
     if (group.length > 0 && groups.length < count && accumulated + costs[i] / 2 > boundary)
-      groups.push([...unit]);
-    else group.push(...unit);
+      groups.push([module]);
+    else group.push(module);
     accumulated += costs[i];
   });
   return groups;
-}
-
-/** Modules in plan order, each run of modules joined by complete-unlock edges as one unit. */
-function unlockUnits(network: Network, modules: readonly string[]): string[][] {
-  const units: string[][] = [];
-  for (const module of modules) {
-    const joined = network
-      .inEdges(module)
-      .some(
-        (edge) =>
-          network.getEdgeAttributes(edge).interface.kind === 'unlock' &&
-          units.at(-1)?.includes(network.source(edge)),
-      );
-    if (joined) units.at(-1)!.push(module);
-    else units.push([module]);
-  }
-  return units;
 }
 
 /**
  * Where everything runs (DESIGN.md, "Where a synthetic-gradient model lives"): a synthetic-gradient
  * model beside its sender, so an edge's operator runs in the sender's worker; a synthetic input beside
  * its receiver; an edge from the data source in its receiver's worker; a loss with its sender. Complete
- * unlock holds both kinds of model in one operator, so its two ends must share a worker.
+ * unlock holds both kinds of model: across two workers its edge splits into a sender half (the
+ * synthetic gradient) and a receiver half (the synthetic input).
  */
 export function placeNetwork(network: Network, dataSource: string, groups: string[][]): Placement {
   const nodeWorker = new Map<string, number>();
@@ -107,15 +105,18 @@ export function placeNetwork(network: Network, dataSource: string, groups: strin
     }
   });
   const edgeWorker = new Map<string, number>();
+  const split = new Set<string>();
   network.forEachEdge((_key, attrs, source, target) => {
     const label = `${source}->${target}`;
     const kind = attrs.interface.kind;
-    if (kind === 'unlock' && nodeWorker.get(source) !== nodeWorker.get(target))
-      throw new PlacementError(
-        `dniflow/runtime: complete unlock on ${label} needs ${source} and ${target} in the same worker (its synthetic gradient runs beside the sender, its synthetic input beside the receiver, in one operator)`,
-      );
+    if (kind === 'unlock' && nodeWorker.get(source) !== nodeWorker.get(target)) {
+      split.add(label);
+      edgeWorker.set(`${label}#sender`, nodeWorker.get(source)!);
+      edgeWorker.set(`${label}#receiver`, nodeWorker.get(target)!);
+      return;
+    }
     const hostEnd = source === dataSource || kind === 'syntheticInput' ? target : source;
     edgeWorker.set(label, nodeWorker.get(hostEnd)!);
   });
-  return { groups, nodeWorker, edgeWorker };
+  return { groups, nodeWorker, edgeWorker, split };
 }

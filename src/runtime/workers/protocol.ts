@@ -22,7 +22,10 @@ export interface WorkerInit {
   /** Module and loss names this worker runs. */
   nodes: string[];
   nodeWorker: [string, number][];
+  /** By route (see Placement.edgeWorker). */
   edgeWorker: [string, number][];
+  /** Complete-unlock edges split across workers. */
+  split: string[];
   /** Its modules' and edges' state, split from the coordinator's copy of the network. */
   state: Record<string, PlainTensor>;
   /** A port to every other worker, by index (null at its own). */

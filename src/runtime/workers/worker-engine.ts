@@ -17,7 +17,14 @@ import type { LossRecord } from '../partition.ts';
 import { reportResults } from '../step-report.ts';
 import { StepWindow } from '../step-window.ts';
 import { toEnvelope } from './envelope.ts';
-import { defaultPlacement, type Placement, parsePlacement, placeNetwork, workerOf } from './placement.ts';
+import {
+  defaultPlacement,
+  type Placement,
+  parsePlacement,
+  placeNetwork,
+  stateOwner,
+  workerOf,
+} from './placement.ts';
 import type { FromWorker, PlainTensor, WorkerInit } from './protocol.ts';
 import { WorkerFailedError, WorkerPool } from './worker-pool.ts';
 
@@ -80,10 +87,14 @@ export class WorkerEngine implements StepEngine {
     const groups =
       options.placement !== undefined
         ? parsePlacement(options.placement, modules)
-        : defaultPlacement(network, modules, (m) => this.costOf(m), options.workers ?? 2);
+        : defaultPlacement(modules, (m) => this.costOf(m), options.workers ?? 2);
     this.placement = placeNetwork(network, source, groups);
     const losses = network.filterNodes((_n, spec) => spec.kind === 'loss').length;
-    this.window = new StepWindow(options.maxInFlight ?? groups.length + 1, modules.length + losses);
+    // A step closes once every module, every loss and every split edge's receiver half has taken it.
+    this.window = new StepWindow(
+      options.maxInFlight ?? groups.length + 1,
+      modules.length + losses + this.placement.split.size,
+    );
     this.edgeList = [];
     network.forEachEdge((_key, attrs, from, to) => {
       this.edgeList.push({ label: `${from}->${to}`, source: from, spec: attrs.interface });
@@ -129,13 +140,10 @@ export class WorkerEngine implements StepEngine {
     const inits: Omit<WorkerInit, 'peers'>[] = [];
     const transfers: ArrayBuffer[][] = [];
     this.placement.groups.forEach((nodes, index) => {
-      const own = (name: string) => {
-        const owner = name.split('/')[0];
-        return owner.includes('->') ? this.placement.edgeWorker.get(owner) === index : nodes.includes(owner);
-      };
       const plain: Record<string, PlainTensor> = {};
       for (const [name, tensor] of Object.entries(state))
-        if (own(name)) plain[name] = { shape: [...tensor.shape], data: tensor.data };
+        if (stateOwner(name, this.placement) === index)
+          plain[name] = { shape: [...tensor.shape], data: tensor.data };
       inits.push({
         index,
         network,
@@ -144,6 +152,7 @@ export class WorkerEngine implements StepEngine {
         nodes,
         nodeWorker: [...this.placement.nodeWorker],
         edgeWorker: [...this.placement.edgeWorker],
+        split: [...this.placement.split],
         state: plain,
         delays: options.delays ?? {},
       });
