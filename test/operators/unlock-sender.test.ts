@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EdgeEvent } from '../../src/operators/messages.ts';
 import { unlockSender } from '../../src/operators/unlock-sender.ts';
 import {
   backward,
@@ -58,7 +59,7 @@ describe('unlockSender (complete unlock, the half beside the sender)', () => {
         undefined,
         new Error('dniflow/operators: unlock got a second gradient for step 4 before its activation'),
       );
-      expectObservable(cold('|').pipe(unlockSender(new FakeModel()))).toBe('|');
+      expectObservable(cold<EdgeEvent>('|').pipe(unlockSender(new FakeModel()))).toBe('|');
     });
   });
 });

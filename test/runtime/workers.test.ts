@@ -75,16 +75,6 @@ describe('the workers scheduler (modules in worker threads)', () => {
 
   it('places modules: parses --placement, refuses bad ones, and balances by compute by default', () => {
     const modules = ['a', 'b', 'c', 'd'];
-    const chain = (between: 'dni' | 'unlock') => {
-      const builder = network('chain').source('data', { dataset: 'mnist', shape: [4], classes: 2 });
-      for (const m of modules) builder.module(m, [linear(4)]);
-      return builder
-        .loss('loss', 'softmaxCrossEntropy')
-        .connect('data', 'a', backprop())
-        .chain([...modules], () => (between === 'dni' ? dni() : unlock()))
-        .connect('d', 'loss', backprop())
-        .build();
-    };
     expect(parsePlacement('a,b|c,d', modules)).toEqual([
       ['a', 'b'],
       ['c', 'd'],
