@@ -86,6 +86,34 @@ export function resolveParams(definition: GraphDefinition, overrides: Record<str
   return values;
 }
 
+/**
+ * A graph file's training settings for these parameters, checked like flags before any work: a typo
+ * must not train silently with another optimiser, nor zero epochs print nothing.
+ */
 export function trainingDefaults(definition: GraphDefinition, params: ParamValues): TrainingDefaults {
-  return typeof definition.training === 'function' ? definition.training(params) : definition.training;
+  const training =
+    typeof definition.training === 'function' ? definition.training(params) : definition.training;
+  const bad = (field: string, why: string, value: unknown): never => {
+    throw new Error(
+      `dniflow/graph: graph '${definition.name}' training.${field} ${why}, got ${String(value)}`,
+    );
+  };
+  const { epochs, batch, lr, optimizer, momentum, lrSchedule } = training;
+  if (!(Number.isInteger(epochs) && epochs >= 1)) bad('epochs', 'must be a positive integer', epochs);
+  if (!(Number.isInteger(batch) && batch >= 1)) bad('batch', 'must be a positive integer', batch);
+  if (!(Number.isFinite(lr) && lr > 0)) bad('lr', 'must be a positive number', lr);
+  if (optimizer !== 'adam' && optimizer !== 'sgd')
+    bad('optimizer', "must be 'adam' or 'sgd'", `'${optimizer}'`);
+  if (momentum !== undefined && !(momentum >= 0 && momentum < 1))
+    bad('momentum', 'must be in [0, 1)', momentum);
+  if (lrSchedule !== undefined) {
+    if (typeof lrSchedule !== 'function')
+      bad('lrSchedule', 'must be a function of the epoch', typeof lrSchedule);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const factor = lrSchedule(epoch);
+      if (!(Number.isFinite(factor) && factor >= 0))
+        bad('lrSchedule', `must give a finite factor ≥ 0 at every epoch (epoch ${epoch})`, factor);
+    }
+  }
+  return training;
 }
