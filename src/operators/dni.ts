@@ -26,6 +26,12 @@ export interface DniOptions {
    * that arrives for a forgotten step is dropped silently. Default: keep until the stream ends.
    */
   forgetAfter?: number;
+  /**
+   * Hold a target that arrives before its step's prediction until the prediction is made, instead of
+   * refusing it: complete unlock's sender half across threads, where the receiver runs on ĥ_A and may
+   * answer before h_A reaches this edge.
+   */
+  holdEarlyTargets?: boolean;
 }
 
 /**
@@ -47,6 +53,7 @@ export interface DniSettings {
   scale: number;
   context: 'label' | undefined;
   forgetAfter: number | undefined;
+  holdEarlyTargets: boolean;
 }
 
 export function checkDniOptions(options: DniOptions): DniSettings {
@@ -59,7 +66,12 @@ export function checkDniOptions(options: DniOptions): DniSettings {
   if (forgetAfter !== undefined && !(Number.isInteger(forgetAfter) && forgetAfter > 0)) {
     throw new Error(`dniflow/operators: dni forgetAfter must be a positive integer, got ${forgetAfter}`);
   }
-  return { scale, context: options.context, forgetAfter };
+  return {
+    scale,
+    context: options.context,
+    forgetAfter,
+    holdEarlyTargets: options.holdEarlyTargets ?? false,
+  };
 }
 
 /** `who` names the operator in error messages ('dni' or 'unlock'). */
@@ -166,10 +178,15 @@ export function dni(
   return routeEdge(() => {
     const syntheticGradient = syntheticGradientState(model, settings);
     const contexts = stepContexts('dni');
+    const earlyTargets = new Map<number, BackwardMessage>();
     function activation(message: ForwardMessage, route: Route): void {
       const synthetic = syntheticGradient.predict(message);
+      const target = earlyTargets.get(message.step);
+      earlyTargets.delete(message.step);
+      const metric = target === undefined ? null : syntheticGradient.learn(target);
       route(toReceiver(message));
       route(toSender(synthetic));
+      if (metric !== null) route(toMetrics(metric));
     }
     return {
       forward(message, route) {
@@ -182,11 +199,20 @@ export function dni(
         if (ready) activation(ready, route);
       },
       backward(message, route) {
+        if (settings.holdEarlyTargets && !syntheticGradient.hasPrediction(message.step)) {
+          if (earlyTargets.has(message.step))
+            throw new Error(
+              `dniflow/operators: dni got a second gradient for step ${message.step} before its activation`,
+            );
+          earlyTargets.set(message.step, message);
+          return;
+        }
         const metric = syntheticGradient.learn(message);
         if (metric !== null) route(toMetrics(metric));
       },
       finalize() {
         contexts.clear();
+        earlyTargets.clear();
         syntheticGradient.forgetAll();
       },
     };

@@ -27,4 +27,3 @@ export { StaleGradientTable } from './stale-gradient-table.ts';
 export { stopGradient } from './stop-gradient.ts';
 export { type SyntheticInputState, syntheticInput, syntheticInputState } from './synthetic-input.ts';
 export { unlock } from './unlock.ts';
-export { unlockSender } from './unlock-sender.ts';

@@ -10,7 +10,6 @@ import { StaleGradientTable } from '../operators/stale-gradient-table.ts';
 import { stopGradient } from '../operators/stop-gradient.ts';
 import { syntheticInput } from '../operators/synthetic-input.ts';
 import { unlock } from '../operators/unlock.ts';
-import { unlockSender } from '../operators/unlock-sender.ts';
 import type { Prng } from '../tensor/prng.ts';
 import { type Shape, sizeOf } from '../tensor/tensor.ts';
 
@@ -108,7 +107,8 @@ export function wireInterface(
       // the receiver, each half with only its own model (drawn from the same streams as whole).
       if (half === 'sender') {
         const gradientModel = gradientModelFor(spec.gradient, shapes, prng, name);
-        return { operator: unlockSender(gradientModel, options), gradientModel, returnsGradient: true };
+        const operator = dni(gradientModel, { ...options, holdEarlyTargets: true });
+        return { operator, gradientModel, returnsGradient: true };
       }
       if (half === 'receiver') {
         const inputModel = inputModelFor(spec.input, shapes, prng, name);

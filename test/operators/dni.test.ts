@@ -237,6 +237,25 @@ describe('dni', () => {
     });
   });
 
+  it('with holdEarlyTargets (complete unlock split across threads), holds a target that comes back before its activation', () => {
+    const model = new FakeModel();
+    testScheduler().run(({ cold, expectObservable }) => {
+      const source = cold('a-b-----|', { a: backward(2, 'bootstrapped'), b: forward(2) });
+      expectObservable(source.pipe(dni(model, { holdEarlyTargets: true }))).toBe('--(rsm)-|', {
+        r: toReceiver(forwardMessage(2)),
+        s: syntheticGradient(2, 1),
+        m: gradientMetric(2, 'bootstrapped'),
+      });
+      const twice = cold('a-b-|', { a: backward(4), b: backward(4) });
+      expectObservable(twice.pipe(dni(new FakeModel(), { holdEarlyTargets: true }))).toBe(
+        '--#',
+        undefined,
+        new Error('dniflow/operators: dni got a second gradient for step 4 before its activation'),
+      );
+    });
+    expect(model.learned.map((l) => l.step)).toEqual([2]);
+  });
+
   it('with forgetAfter, releases unanswered predictions and drops their late gradients', () => {
     const model = new FakeModel();
     testScheduler().run(({ cold, expectObservable }) => {
