@@ -1,10 +1,12 @@
 /**
  * Training-epoch benchmark: one epoch of graphs/mnist-fcn.ts (FCN-3, 3 × [Linear → BN → ReLU] of 256,
  * softmax classifier; Adam lr 1e-3, batch 128, 60k examples; DNI with the paper's 2×1024 SG models,
- * sg=mlp) on our engine against the PyTorch reference bench/peers/fcn_torch.py, in the same run.
+ * sg=mlp) on our engine; backprop also against the PyTorch reference bench/peers/fcn_torch.py, in the
+ * same run. DNI has no peer here: bench/workers-epoch.ts compares it with an independent PyTorch DNI
+ * peer written from the paper (bench/peers/fcn_dni_torch_idiomatic.py) at batch 256.
  *
  *   node --import tsx bench/train-epoch.ts [--runs N] [--mode bprop|dni|both] [--peer-runs N]
- *        [--blas-threads N] [--peer-threads 1,2] [--probe-batches B] [--no-peer] [--json]
+ *        [--blas-threads N] [--peer-threads 1:1,1:2,2:2] [--probe-batches B] [--no-peer] [--json]
  *
  * What is timed, on both sides: the epoch as the trainer reports it — shuffled batch gathering, every
  * training step, and one evaluation of the 10k test set (batch 1000). Data loading and network
@@ -19,7 +21,8 @@
  * shared 2-core machine, and 2 OpenBLAS threads were ~2.5× slower than 1 under load).
  *
  * The peer runs with Debian's /usr/bin/python3 (scripts/setup-bench.sh installs python3-torch). Its
- * configuration — thread count (`--peer-threads`) × Adam implementation (PyTorch 1.13's default
+ * configuration — torch:OpenBLAS thread counts (`--peer-threads`; 1:2 is its fastest on this 2-core
+ * machine, 2:2 oversubscribes) × Adam implementation (PyTorch 1.13's default
  * per-tensor loop, or its multi-tensor 'foreach' one) — is picked per mode by a short probe
  * (`--probe-batches` steps each), and the full runs use the fastest (Adam by CPU per step at each
  * thread count, then threads by wall time per step): the strongest reference we can give it, not
@@ -178,9 +181,10 @@ function runOurs(mode: Mode, seed: number, blasThreads: string): EpochRun & { ba
 const peerScript = fileURLToPath(new URL('./peers/fcn_torch.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
 
-/** A PyTorch configuration: its thread count and Adam implementation (see fcn_torch.py). */
+/** A PyTorch configuration: its torch and OpenBLAS thread counts and Adam implementation (see fcn_torch.py). */
 interface PeerConfig {
   threads: number;
+  blasThreads: number;
   adam: 'single' | 'foreach';
 }
 
@@ -196,7 +200,8 @@ function runPeer(
     PYTHON,
     [
       peerScript,
-      ...['--mode', mode, '--threads', String(config.threads), '--adam', config.adam],
+      ...['--mode', mode, '--threads', String(config.threads), '--blas-threads', String(config.blasThreads)],
+      ...['--adam', config.adam],
       ...['--runs', String(runs), '--seed', String(seed), ...extra],
     ],
     { encoding: 'utf8', maxBuffer: 1 << 24 },
@@ -222,7 +227,10 @@ function main(): void {
   if (!['bprop', 'dni', 'both'].includes(modeArg))
     throw new Error(`bench/train-epoch: --mode must be bprop, dni or both, got '${modeArg}'`);
   const modes: Mode[] = modeArg === 'both' ? ['bprop', 'dni'] : [modeArg as Mode];
-  const peerThreads = (option('--peer-threads') ?? '1,2').split(',').map(Number);
+  const peerThreads = (option('--peer-threads') ?? '1:1,1:2,2:2').split(',').map((pair) => {
+    const [threads, blasThreads] = pair.split(':').map(Number);
+    return { threads, blasThreads: blasThreads ?? threads };
+  });
   const withPeer = !args.includes('--no-peer');
   const blasThreads = String(positiveInt('--blas-threads', Number(process.env.DNIFLOW_BLAS_THREADS || 1)));
   const loadBefore = os.loadavg();
@@ -230,16 +238,19 @@ function main(): void {
   for (const mode of modes) {
     const ours: EpochRun[] = [];
     const result: ModeResult = { mode, ours, peer: 'skipped (--no-peer)', probes: [] };
-    if (withPeer) {
+    // A peer that replays our order of work is no peer: DNI's is in bench/workers-epoch.ts.
+    if (withPeer && mode === 'dni') result.peer = 'see bench/workers-epoch.ts (idiomatic PyTorch DNI peer)';
+    if (withPeer && mode === 'bprop') {
       result.peer = [];
       // A short probe per configuration (threads × Adam implementation); the full runs use the best
       // (2 threads can be far slower on this shared machine).
-      for (const threads of peerThreads) {
+      for (const { threads, blasThreads: blas } of peerThreads) {
         for (const adam of ['single', 'foreach'] as const) {
-          const probe = runPeer(mode, { threads, adam }, 1, probeBatches);
+          const probe = runPeer(mode, { threads, blasThreads: blas, adam }, 1, probeBatches);
           const ok = typeof probe !== 'string';
           result.probes.push({
             threads,
+            blasThreads: blas,
             adam,
             secondsPerBatch: ok ? probe[0].train_seconds / probe[0].batches! : null,
             cpuPerBatch: ok ? probe[0].train_cpu_seconds / probe[0].batches! : null,
@@ -252,12 +263,14 @@ function main(): void {
       // counts, the lower wall time per step (more threads only help if they shorten the step).
       const usable = result.probes.filter((p) => p.secondsPerBatch !== null);
       const perThreads = peerThreads
-        .map((threads) => usable.filter((p) => p.threads === threads))
+        .map(({ threads, blasThreads }) =>
+          usable.filter((p) => p.threads === threads && p.blasThreads === blasThreads),
+        )
         .filter((group) => group.length > 0)
         .map((group) => group.reduce((a, b) => (b.cpuPerBatch! < a.cpuPerBatch! ? b : a)));
       if (perThreads.length > 0) {
         const best = perThreads.reduce((a, b) => (b.secondsPerBatch! < a.secondsPerBatch! ? b : a));
-        result.peerConfig = { threads: best.threads, adam: best.adam };
+        result.peerConfig = { threads: best.threads, blasThreads: best.blasThreads, adam: best.adam };
       }
     }
     // Ours and the peer's epochs alternate, run k of each with seed k, so that a change in the
@@ -328,7 +341,7 @@ function printTable(
     const ours = { wall: m(r.ours, 'seconds_per_epoch'), cpu: m(r.ours, 'cpu_seconds') };
     const theirs = peer && { wall: m(peer, 'seconds_per_epoch'), cpu: m(peer, 'cpu_seconds') };
     console.log(
-      `| ${r.mode} | ${f(ours.wall)} | ${theirs ? `${f(theirs.wall)} (${r.peerConfig?.threads}, ${r.peerConfig?.adam})` : 'n/a'} | ${theirs ? f(ours.wall / theirs.wall) : 'n/a'} | ${f(ours.cpu)} | ${f(theirs?.cpu)} | ${theirs ? f(ours.cpu / theirs.cpu) : 'n/a'} | ${f(m(r.ours, 'train_seconds'))} | ${peer ? f(m(peer, 'train_seconds')) : 'n/a'} | ${f(m(r.ours, 'test_error'))} / ${peer ? f(m(peer, 'test_error')) : 'n/a'} | ${f(Math.max(...r.ours.map((x) => x.max_rss_mib)), 0)} / ${peer ? f(Math.max(...peer.map((x) => x.max_rss_mib)), 0) : 'n/a'} |`,
+      `| ${r.mode} | ${f(ours.wall)} | ${theirs ? `${f(theirs.wall)} (${r.peerConfig?.threads}:${r.peerConfig?.blasThreads}, ${r.peerConfig?.adam})` : 'n/a'} | ${theirs ? f(ours.wall / theirs.wall) : 'n/a'} | ${f(ours.cpu)} | ${f(theirs?.cpu)} | ${theirs ? f(ours.cpu / theirs.cpu) : 'n/a'} | ${f(m(r.ours, 'train_seconds'))} | ${peer ? f(m(peer, 'train_seconds')) : 'n/a'} | ${f(m(r.ours, 'test_error'))} / ${peer ? f(m(peer, 'test_error')) : 'n/a'} | ${f(Math.max(...r.ours.map((x) => x.max_rss_mib)), 0)} / ${peer ? f(Math.max(...peer.map((x) => x.max_rss_mib)), 0) : 'n/a'} |`,
     );
   }
   console.log('');
@@ -342,7 +355,7 @@ function printTable(
     );
     if (r.probes.length > 0) {
       console.log(
-        `${r.mode}: PyTorch probe over ${option('--probe-batches') ?? 20} steps (wall / CPU ms per step): ${r.probes.map((p) => `${p.threads}t ${p.adam} ${p.secondsPerBatch === null ? 'failed' : `${(1000 * p.secondsPerBatch).toFixed(0)} / ${(1000 * p.cpuPerBatch!).toFixed(0)}`}`).join(', ')}`,
+        `${r.mode}: PyTorch probe over ${option('--probe-batches') ?? 20} steps (wall / CPU ms per step): ${r.probes.map((p) => `${p.threads}:${p.blasThreads}t ${p.adam} ${p.secondsPerBatch === null ? 'failed' : `${(1000 * p.secondsPerBatch).toFixed(0)} / ${(1000 * p.cpuPerBatch!).toFixed(0)}`}`).join(', ')}`,
       );
     }
   }

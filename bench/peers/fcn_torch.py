@@ -1,34 +1,24 @@
 #!/usr/bin/env python3
-"""PyTorch reference for bench/train-epoch.ts: one epoch of graphs/mnist-fcn.ts (FCN-3).
+"""PyTorch reference for bench/train-epoch.ts: one backprop epoch of graphs/mnist-fcn.ts (FCN-3).
 
-    /usr/bin/python3 bench/peers/fcn_torch.py --mode bprop|dni --threads N [--runs R] [--seed S]
-        [--max-batches B] [--adam single|foreach]
+    /usr/bin/python3 bench/peers/fcn_torch.py --mode bprop --threads N [--blas-threads M] [--runs R]
+        [--seed S] [--max-batches B] [--adam single|foreach]
 
 Run it with Debian's /usr/bin/python3 (the `python3-torch` package, see scripts/setup-bench.sh),
 not a pyenv python3 earlier on PATH.
 
-The network and step are those of graphs/mnist-fcn.ts with layers=3, hidden=256:
-  layer1..3 = Linear(784|256 -> 256, bias) -> BatchNorm1d -> ReLU, each its own module with its own
-  Adam (lr 1e-3), classifier = Linear(256 -> 10) + softmax cross-entropy (batch mean), batch 128,
-  60k training examples in a seeded shuffled order, the short last batch kept.
+The network and step are those of graphs/mnist-fcn.ts with layers=3, hidden=256, written as plain
+PyTorch backprop: layer1..3 = Linear(784|256 -> 256, bias) -> BatchNorm1d -> ReLU, classifier =
+Linear(256 -> 10) + softmax cross-entropy (batch mean), Adam lr 1e-3 (one per module, which for
+backprop equals one over all parameters), batch 128 (the graph's, ours), 60k training examples in a
+seeded shuffled order, the short last batch kept.
 
-  bprop: plain backprop (per-module Adam is the same as one Adam over all parameters).
-  dni:   a synthetic-gradient model M_i on each of the 3 interfaces layer_i -> next (paper §2.1,
-         §3.1): Linear(256->1024, no bias) -> BN -> ReLU -> Linear(1024->1024, no bias) -> BN -> ReLU
-         -> Linear(1024->256) with weights and bias zero-initialised, its own Adam lr 1e-4, BatchNorm
-         in training mode for both prediction and regression. Per step, in the order our GraphEngine
-         runs it (src/runtime/graph-engine.ts, src/operators/dni.ts, src/dni/regression-model.ts):
-           1. forward layer1..3 and the classifier; as each h_i is produced, δ̂_i = M_i(h_i) is
-              predicted (before any update of this step);
-           2. the classifier backpropagates the loss and updates; its input gradient δ_3 (true) is
-              M_3's target: M_3 regresses on L = (1/B)·Σ‖δ̂_3 − δ_3‖² and takes an Adam step;
-           3. for i = 3, 2, 1: layer_i backpropagates δ̂_i (as predicted in step 1) and updates; for
-              i > 1 its input gradient δ_{i-1} (bootstrapped: computed from a synthetic gradient) is
-              M_{i-1}'s target, which then regresses and steps.
-         The first layer's input gradient is never computed (x needs no gradient).
+The DNI comparison is not here: this file once replayed our engine's order of work for DNI, which a
+PyTorch user would not write. bench/workers-epoch.ts compares our DNI epoch with
+bench/peers/fcn_dni_torch_idiomatic.py, written from the paper.
 
-Adam: PyTorch 1.13's default per-tensor implementation ('single'), or its multi-tensor 'foreach' one,
-which on this machine is far faster on the 1024x1024 synthetic-gradient weights (--adam foreach).
+Adam: PyTorch 1.13's default per-tensor implementation ('single'), or its multi-tensor 'foreach' one
+(--adam foreach); bench/train-epoch.ts probes both and keeps the faster.
 
 Timing: data loading and standardisation are outside the timed region; the shuffled batch gathering,
 the training steps and one evaluation of the 10k test set (eval mode, batch 1000, no_grad) are inside,
@@ -48,12 +38,15 @@ import time
 
 def _pin_blas_threads():
     """Debian's torch does its matmuls in the system OpenBLAS (openblas-pthread), whose own thread pool
-    ignores torch.set_num_threads and is sized when the library loads: so set it, to the --threads
-    asked for, before torch is imported (an OPENBLAS_NUM_THREADS already set wins)."""
+    ignores torch.set_num_threads and is sized when the library loads: so set it, to --blas-threads
+    (default: --threads), before torch is imported (an OPENBLAS_NUM_THREADS already set wins). On 2
+    cores, 1 torch thread with 2 OpenBLAS threads is the fastest setting; 2 + 2 oversubscribes."""
     early = argparse.ArgumentParser(add_help=False)
     early.add_argument('--threads', type=int, default=1)
+    early.add_argument('--blas-threads', type=int, default=None)
     known, _ = early.parse_known_args(sys.argv[1:])
-    os.environ.setdefault('OPENBLAS_NUM_THREADS', str(known.threads))
+    blas = known.blas_threads if known.blas_threads is not None else known.threads
+    os.environ.setdefault('OPENBLAS_NUM_THREADS', str(blas))
 
 
 _pin_blas_threads()
@@ -101,38 +94,20 @@ def classifier(fan_in, classes):
     return linear
 
 
-def sg_model(width, hidden=1024):
-    fc1 = nn.Linear(width, hidden, bias=False)
-    fc2 = nn.Linear(hidden, hidden, bias=False)
-    out = nn.Linear(hidden, width)
-    nn.init.kaiming_normal_(fc1.weight, nonlinearity='relu')
-    nn.init.kaiming_normal_(fc2.weight, nonlinearity='relu')
-    nn.init.zeros_(out.weight)
-    nn.init.zeros_(out.bias)
-    return nn.Sequential(fc1, nn.BatchNorm1d(hidden), nn.ReLU(), fc2, nn.BatchNorm1d(hidden), nn.ReLU(), out)
-
-
 class Fcn:
-    def __init__(self, mode, layers=3, hidden=256, lr=1e-3, sg_lr=1e-4, foreach=False):
-        self.mode = mode
+    def __init__(self, layers=3, hidden=256, lr=1e-3, foreach=False):
         widths = [784] + [hidden] * layers
         self.layers = [hidden_layer(widths[i], widths[i + 1]) for i in range(layers)]
         self.head = classifier(hidden, 10)
         self.modules = self.layers + [self.head]
         self.optims = [torch.optim.Adam(m.parameters(), lr=lr, foreach=foreach) for m in self.modules]
-        if mode == 'dni':
-            self.sgs = [sg_model(hidden) for _ in range(layers)]
-            self.sg_optims = [torch.optim.Adam(m.parameters(), lr=sg_lr, foreach=foreach) for m in self.sgs]
-        self.all = self.modules + (self.sgs if mode == 'dni' else [])
+        self.all = self.modules
 
     def train_mode(self, on):
         for m in self.all:
             m.train(on)
 
     def step(self, x, y):
-        return self.step_bprop(x, y) if self.mode == 'bprop' else self.step_dni(x, y)
-
-    def step_bprop(self, x, y):
         for opt in self.optims:
             opt.zero_grad(set_to_none=True)
         h = x
@@ -142,37 +117,6 @@ class Fcn:
         loss.backward()
         for opt in self.optims:
             opt.step()
-        return loss.item()
-
-    def step_dni(self, x, y):
-        batch = x.shape[0]
-        inputs, outputs, predictions = [], [], []
-        h = x
-        # 1. Forward through the modules, each cut from the previous one; predict δ̂_i at once.
-        for i, layer in enumerate(self.layers):
-            h_in = h if i == 0 else h.detach().requires_grad_()
-            h = layer(h_in)
-            inputs.append(h_in)
-            outputs.append(h)
-            predictions.append(self.sgs[i](h.detach()))
-        top_in = h.detach().requires_grad_()
-        loss = F.cross_entropy(self.head(top_in), y)
-        # 2. The classifier learns from the loss; its input gradient is the true δ_3.
-        self.optims[-1].zero_grad(set_to_none=True)
-        loss.backward()
-        self.optims[-1].step()
-        target = top_in.grad
-        # 3. Regress M_i onto its target, then layer i learns from δ̂_i and yields M_{i-1}'s target.
-        for i in reversed(range(len(self.layers))):
-            predicted = predictions[i]
-            self.sg_optims[i].zero_grad(set_to_none=True)
-            sg_loss = (predicted - target).pow(2).sum() / batch
-            sg_loss.backward()
-            self.sg_optims[i].step()
-            self.optims[i].zero_grad(set_to_none=True)
-            outputs[i].backward(predicted.detach())
-            self.optims[i].step()
-            target = inputs[i].grad if i > 0 else None
         return loss.item()
 
     @torch.no_grad()
@@ -190,7 +134,7 @@ class Fcn:
 
 def run_epoch(mode, data, seed, batch=128, max_batches=None, adam='single'):
     torch.manual_seed(seed)
-    net = Fcn(mode, foreach=adam == 'foreach')
+    net = Fcn(foreach=adam == 'foreach')
     (x_train, y_train), (x_test, y_test) = data
     generator = torch.Generator().manual_seed(seed)
     net.train_mode(True)
@@ -223,15 +167,16 @@ def run_epoch(mode, data, seed, batch=128, max_batches=None, adam='single'):
         'train_loss': loss_sum / batches,
         # Peak resident set of the whole process so far (Linux reports KiB).
         'max_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        'openblas_threads': os.environ.get('OPENBLAS_NUM_THREADS'),
+        'openblas_threads': int(os.environ.get('OPENBLAS_NUM_THREADS', '0')),
         'torch': torch.__version__,
     }
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--mode', choices=['bprop', 'dni'], required=True)
-    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--mode', choices=['bprop'], required=True)
+    parser.add_argument('--threads', type=int, default=1, help='torch intra-op threads')
+    parser.add_argument('--blas-threads', type=int, default=None, help='OpenBLAS threads (default: --threads)')
     parser.add_argument('--runs', type=int, default=1)
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--max-batches', type=int, default=None, help='stop early (thread-count probes)')
