@@ -71,6 +71,8 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
   const batch = options.batch ?? defaults.batch;
   const lr = options.lr ?? defaults.lr;
   const prng = new Prng(seed);
+  // What the run is, as run.json records it and the result reports it.
+  const summary = { graph: definition.name, params, epochs, batch, lr, seed };
   const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
   const engine: StepEngine & { dispose(): void | Promise<void> } =
     options.scheduler === 'workers'
@@ -83,12 +85,7 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
     options.outDir === undefined
       ? undefined
       : createRunOutput(options.outDir, {
-          graph: definition.name,
-          params,
-          epochs,
-          batch,
-          lr,
-          seed,
+          ...summary,
           backend: backend().name,
           network: networkToJSON(network),
         });
@@ -109,15 +106,7 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
       options.onEvent?.(event);
     },
   };
-  const finish = (history: EpochMetrics[]): RunResult => ({
-    graph: definition.name,
-    params,
-    epochs,
-    batch,
-    lr,
-    seed,
-    history,
-  });
+  const finish = (history: EpochMetrics[]): RunResult => ({ ...summary, history });
   const dispose = async () => engine.dispose();
   return { network, plan, engine, data, trainer, hasSyntheticPath, finish, dispose };
 }

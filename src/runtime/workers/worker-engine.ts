@@ -84,10 +84,12 @@ export class WorkerEngine implements StepEngine {
     const sourceSpec = network.getNodeAttributes(source);
     this.classes = sourceSpec.kind === 'source' ? sourceSpec.classes : undefined;
     const modules = plan.order.filter((n) => network.getNodeAttributes(n).kind === 'module');
+    // Split once: it sizes the default placement and is what the workers start from.
+    const state = this.replica.state();
     const groups =
       options.placement !== undefined
         ? parsePlacement(options.placement, modules)
-        : defaultPlacement(modules, (m) => this.costOf(m), options.workers ?? 2);
+        : defaultPlacement(modules, (m) => costOf(m, state), options.workers ?? 2);
     this.placement = placeNetwork(network, source, groups);
     const losses = network.filterNodes((_n, spec) => spec.kind === 'loss').length;
     // A step closes once every module, every loss and every split edge's receiver half has taken it.
@@ -101,7 +103,7 @@ export class WorkerEngine implements StepEngine {
     });
     // One OpenBLAS thread in every worker: the setting is process-wide, so it is made here, before any starts.
     setBackendThreads(1);
-    this.pool = this.spawn(prng, optimizer, options);
+    this.pool = this.spawn(state, prng, optimizer, options);
   }
 
   /** Starts the workers, each with its part of the network's state; resolves once all are ready. */
@@ -122,20 +124,13 @@ export class WorkerEngine implements StepEngine {
     return this.placement.groups;
   }
 
-  private costOf(module: string): number {
-    const state = this.replica.state();
-    let cost = 0;
-    for (const [name, tensor] of Object.entries(state)) {
-      if (name.startsWith(`${module}/param.`)) cost += tensor.size;
-      if (name.startsWith(`${module}->`) && name.includes('/gradient/') && !name.includes('/optim.'))
-        cost += tensor.size;
-    }
-    return cost;
-  }
-
   /** Starts one worker per group, each with its modules' and hosted edges' part of the state. */
-  private spawn(prng: Prng, optimizer: OptimizerSpec, options: WorkerOptions): WorkerPool {
-    const state = this.replica.state();
+  private spawn(
+    state: Record<string, Tensor>,
+    prng: Prng,
+    optimizer: OptimizerSpec,
+    options: WorkerOptions,
+  ): WorkerPool {
     const network = networkToJSON(this.network);
     const inits: Omit<WorkerInit, 'peers'>[] = [];
     const transfers: ArrayBuffer[][] = [];
@@ -315,4 +310,15 @@ export class WorkerEngine implements StepEngine {
     this.replica.dispose();
     await this.pool.terminate();
   }
+}
+
+/** A module's compute, as parameters: its own and those of the synthetic-gradient models beside it. */
+function costOf(module: string, state: Record<string, Tensor>): number {
+  let cost = 0;
+  for (const [name, tensor] of Object.entries(state)) {
+    if (name.startsWith(`${module}/param.`)) cost += tensor.size;
+    if (name.startsWith(`${module}->`) && name.includes('/gradient/') && !name.includes('/optim.'))
+      cost += tensor.size;
+  }
+  return cost;
 }
