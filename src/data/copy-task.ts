@@ -240,7 +240,7 @@ export class CopyTaskStream {
 
   /**
    * The curriculum: give the mean error in bits per target tick over recent episodes (see
-   * `maskedBceBits`). Below the threshold, the current level counts as solved and the task gets
+   * nn's MaskedSigmoidBCE). Below the threshold, the current level counts as solved and the task gets
    * harder for episodes that start after this call. Returns whether the difficulty changed (false
    * also at the ceiling N = 64).
    */
@@ -319,46 +319,4 @@ export class CopyTaskStream {
 
 function writeBits(byte: number, out: Float32Array, at: number): void {
   for (let i = 0; i < COPY_BITS; i++) out[at + i] = (byte >> i) & 1;
-}
-
-/** Summed masked error and the number of target ticks it covers; divide for bits per tick. */
-export interface MaskedBits {
-  readonly bits: number;
-  readonly ticks: number;
-}
-
-/**
- * Sigmoid cross-entropy in bits, summed over the channels of each tick and over the ticks the
- * mask selects (mask values weight ticks), with the count of ticks: bits / ticks is the error per
- * target tick that the curriculum takes. Pure; logits and targets are [rows, C] with mask [rows].
- * (nn's SigmoidBCE is a training loss in nats averaged over every element, without a mask, so it
- * does not give this figure.)
- */
-export function maskedBceBits(logits: Tensor, targets: Tensor, mask: Tensor): MaskedBits {
-  const rows = mask.size;
-  if (logits.size !== targets.size || rows === 0 || targets.size % rows !== 0) {
-    throw new Error(
-      `dniflow/data: maskedBceBits needs logits and targets of the same size, a whole number of ` +
-        `channels per mask entry; got logits ${logits.size}, targets ${targets.size}, mask ${rows}`,
-    );
-  }
-  const channels = targets.size / rows;
-  const x = logits.data;
-  const y = targets.data;
-  const m = mask.data;
-  let nats = 0;
-  let ticks = 0;
-  for (let row = 0; row < rows; row++) {
-    const weight = m[row];
-    if (weight === 0) continue;
-    let sum = 0;
-    for (let c = row * channels, end = c + channels; c < end; c++) {
-      const v = x[c];
-      // max(v, 0) − v·y + log(1 + e^−|v|): stable for any |v| (as SigmoidBCE).
-      sum += Math.max(v, 0) - v * y[c] + Math.log1p(Math.exp(-Math.abs(v)));
-    }
-    nats += weight * sum;
-    ticks += weight;
-  }
-  return { bits: nats / Math.LN2, ticks };
 }

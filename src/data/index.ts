@@ -34,8 +34,6 @@ export {
   copyEpisodeTicks,
   copyTaskLength,
   harderCopyLevel,
-  type MaskedBits,
-  maskedBceBits,
 } from './copy-task.ts';
 export { checkDataset, checkLabels, type Dataset, type LabelArray } from './dataset.ts';
 export { expectIdx, type IdxData, type IdxFile, type IdxType, parseIdx, readIdx } from './idx.ts';

@@ -11,6 +11,7 @@ export { fans, glorotNormal, glorotUniform, heNormal, heUniform, type Initialise
 export type { Layer, Parameter } from './layer.ts';
 export { Linear, type LinearOptions } from './linear.ts';
 export type { Labels, Loss } from './losses/loss.ts';
+export { MaskedSigmoidBCE, type MaskedTargets } from './losses/masked-sigmoid-bce.ts';
 export { MSELoss } from './losses/mse-loss.ts';
 export { SigmoidBCE } from './losses/sigmoid-bce.ts';
 export { SoftmaxCrossEntropy } from './losses/softmax-cross-entropy.ts';

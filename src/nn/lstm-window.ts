@@ -78,30 +78,10 @@ export function lstmWindowBackward(
   gradOutputs: Float32Array | null,
   inputGradient: boolean,
 ): void {
+  propagateThroughTicks(weights, cache, buffers, gradOutputs);
   const { ticks, batch, hidden } = cache;
   const gateWidth = 4 * hidden;
-  const gradHidden = buffers.gradHidden.data;
-  const gradCell = buffers.gradCell.data;
   const compute = backend();
-  for (let t = ticks - 1; t >= 0; t--) {
-    lstmTickBackward(cache, t, gradOutputs, gradHidden, gradCell, buffers.gradGates);
-    // ∂L/∂h_{t−1}[B, H] = ∂L/∂a_t[B, 4H]·W_h[4H, H]; after tick 0 this is ∂L/∂h_start.
-    compute.gemm(
-      false,
-      false,
-      batch,
-      hidden,
-      gateWidth,
-      1,
-      buffers.gradGatesTick[t],
-      gateWidth,
-      weights.recurrentWeight.value.data,
-      hidden,
-      0,
-      gradHidden,
-      hidden,
-    );
-  }
   const rows = ticks * batch;
   // Parameter gradients over the whole window at once, accumulated (beta = 1) unless zeroGrad
   // deferred its zeroing (deferred-zero.ts): ∂L/∂W_x += ∂L/∂aᵀ·x, ∂L/∂W_h += ∂L/∂aᵀ·h_{t−1},
@@ -171,6 +151,44 @@ export function lstmWindowBackward(
       0,
       buffers.gradInputs.data,
       weights.inputSize,
+    );
+  }
+}
+
+/**
+ * The time loop of the backward pass alone: on entry the buffers' gradHidden and gradCell hold the
+ * gradient at the final state; on exit, at the starting state; gradGates holds ∂L/∂(gate
+ * pre-activations) of every tick. Without per-tick gradients this is the product (∂s_end/∂s_start)ᵀ·g
+ * that a boundary synthetic gradient's bootstrapped target needs (DESIGN.md item 8).
+ */
+export function propagateThroughTicks(
+  weights: LstmWeights,
+  cache: LstmWindowCache,
+  buffers: LstmGradientBuffers,
+  gradOutputs: Float32Array | null,
+): void {
+  const { ticks, batch, hidden } = cache;
+  const gateWidth = 4 * hidden;
+  const gradHidden = buffers.gradHidden.data;
+  const gradCell = buffers.gradCell.data;
+  const compute = backend();
+  for (let t = ticks - 1; t >= 0; t--) {
+    lstmTickBackward(cache, t, gradOutputs, gradHidden, gradCell, buffers.gradGates);
+    // ∂L/∂h_{t−1}[B, H] = ∂L/∂a_t[B, 4H]·W_h[4H, H]; after tick 0 this is ∂L/∂h_start.
+    compute.gemm(
+      false,
+      false,
+      batch,
+      hidden,
+      gateWidth,
+      1,
+      buffers.gradGatesTick[t],
+      gateWidth,
+      weights.recurrentWeight.value.data,
+      hidden,
+      0,
+      gradHidden,
+      hidden,
     );
   }
 }

@@ -5,7 +5,12 @@ import { allowDeferredZero } from './deferred-zero.ts';
 import type { Initialiser } from './init.ts';
 import type { Parameter } from './layer.ts';
 import { LstmGradientBuffers, LstmWindowCache } from './lstm-buffers.ts';
-import { type LstmWeights, lstmWindowBackward, lstmWindowForward } from './lstm-window.ts';
+import {
+  type LstmWeights,
+  lstmWindowBackward,
+  lstmWindowForward,
+  propagateThroughTicks,
+} from './lstm-window.ts';
 
 export interface LSTMOptions {
   /** The stream weights are drawn from (W_x first, then W_h). */
@@ -68,6 +73,7 @@ export class LSTM implements LstmWeights {
   readonly bias: Parameter;
   private cache: LstmWindowCache | null = null;
   private gradients: LstmGradientBuffers | null = null;
+  private stateBuffers: LstmGradientBuffers | null = null;
   /** The inputs of the latest forwardWindow, read again by backwardWindow. */
   private inputs: Tensor | null = null;
 
@@ -175,6 +181,28 @@ export class LSTM implements LstmWeights {
     const inputGradient = options?.inputGradient ?? true;
     lstmWindowBackward(this, inputs.data, cache, buffers, gradOutputs?.data ?? null, inputGradient);
     return inputGradient ? buffers.result : buffers.resultWithoutInputs;
+  }
+
+  /**
+   * (∂s_end/∂s_start)ᵀ·g for g injected at the latest window's final state, with no per-tick
+   * gradients and no parameter or input gradients: what a boundary synthetic gradient's target needs
+   * when the injected δ̂ is scaled differently for the update and for the target (DESIGN.md item 8).
+   * Its own buffers: backwardWindow's results stay valid. Valid until the next stateGradient.
+   */
+  stateGradient(gradHEnd: Tensor, gradCEnd: Tensor): { gradH0: Tensor; gradC0: Tensor } {
+    const cache = this.cache;
+    if (cache === null) throw layerError('LSTM', this.name, 'stateGradient called before forward');
+    this.checkState('gradHEnd', gradHEnd, cache.batch);
+    this.checkState('gradCEnd', gradCEnd, cache.batch);
+    let buffers = this.stateBuffers;
+    if (buffers === null || buffers.ticks !== cache.ticks || buffers.batch !== cache.batch) {
+      buffers = new LstmGradientBuffers(cache.ticks, cache.batch, this.inputSize, this.hiddenSize);
+      this.stateBuffers = buffers;
+    }
+    buffers.gradHidden.data.set(gradHEnd.data);
+    buffers.gradCell.data.set(gradCEnd.data);
+    propagateThroughTicks(this, cache, buffers, null);
+    return buffers.resultWithoutInputs;
   }
 
   parameters(): Parameter[] {

@@ -8,7 +8,6 @@ import {
   copyEpisodeTicks,
   copyTaskLength,
   harderCopyLevel,
-  maskedBceBits,
 } from '../../src/data/copy-task.ts';
 import { Prng } from '../../src/tensor/prng.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
@@ -189,45 +188,6 @@ describe('CopyTaskStream curriculum', () => {
     expect(task.reportError(0.01)).toBe(false);
     expect(task.n).toBe(64);
     expect(task.solvedLength).toBe(67);
-  });
-});
-
-describe('maskedBceBits', () => {
-  it('sums per-tick BCE in bits over masked ticks only', () => {
-    // 3 ticks × 2 channels; tick 1 is masked out
-    const logits = Tensor.from([0, 0, 100, -100, 2, -3], [3, 2]);
-    const targets = Tensor.from([1, 0, 0, 0, 1, 0], [3, 2]);
-    const mask = Tensor.from([1, 0, 1], [3]);
-    const { bits, ticks } = maskedBceBits(logits, targets, mask);
-    expect(ticks).toBe(2);
-    // logit 0: 1 bit per channel; tick 2: log2(1 + e^-2) + log2(1 + e^-3)
-    const expected = 2 + (Math.log1p(Math.exp(-2)) + Math.log1p(Math.exp(-3))) / Math.LN2;
-    expect(bits).toBeCloseTo(expected, 10);
-    // confident and right costs almost nothing; a huge wrong logit stays finite
-    const sure = maskedBceBits(
-      Tensor.from([50, -50], [1, 2]),
-      Tensor.from([1, 0], [1, 2]),
-      Tensor.from([1], [1]),
-    );
-    expect(sure.bits).toBeLessThan(1e-20);
-    const wrong = maskedBceBits(Tensor.from([1e4], [1, 1]), Tensor.from([0], [1, 1]), Tensor.from([1], [1]));
-    expect(wrong.bits).toBeCloseTo(1e4 / Math.LN2, 6);
-  });
-
-  it('scores the stream: all-zero logits cost 9 bits per target tick', () => {
-    const w = stream({ batch: 3, n: 4 }).next(25);
-    const { bits, ticks } = maskedBceBits(Tensor.zeros(w.targets.shape), w.targets, w.mask);
-    expect(ticks).toBe(Array.from(w.mask.data).reduce((a, c) => a + c));
-    expect(bits / ticks).toBeCloseTo(9, 10);
-  });
-
-  it('rejects mismatched sizes', () => {
-    expect(() => maskedBceBits(Tensor.zeros([2, 9]), Tensor.zeros([2, 8]), Tensor.zeros([2]))).toThrow(
-      'dniflow/data: maskedBceBits needs logits and targets of the same size',
-    );
-    expect(() => maskedBceBits(Tensor.zeros([2, 9]), Tensor.zeros([2, 9]), Tensor.zeros([4]))).toThrow(
-      'whole number of channels',
-    );
   });
 });
 

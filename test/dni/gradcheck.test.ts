@@ -113,10 +113,16 @@ describe('parameter gradients of the L2 regression loss (finite differences)', (
   });
 
   it('the future-gradient head exposes ∂loss/∂input', () => {
-    const head = new FutureGradientHead({ shape: [3], prng: new Prng(2), optimizer: frozen });
+    // The aux head reads h ([H]) and predicts a gradient on (h, c) ([2H]).
+    const head = new FutureGradientHead({
+      inputShape: [3],
+      outputShape: [6],
+      prng: new Prng(2),
+      optimizer: frozen,
+    });
     jitter(head, 3);
     const input = normalTensor([4, 3], 1);
-    const target = normalTensor([4, 3], 2);
+    const target = normalTensor([4, 6], 2);
     regressionLoss(head, input, target);
     const analytic = head.inputGradient().data.slice();
     expect(head.inputGradient().shape).toEqual([4, 3]);

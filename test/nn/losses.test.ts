@@ -1,5 +1,5 @@
 import { expect, describe as group, it } from 'vitest';
-import { MSELoss, SigmoidBCE, SoftmaxCrossEntropy } from '../../src/nn/index.ts';
+import { MaskedSigmoidBCE, MSELoss, SigmoidBCE, SoftmaxCrossEntropy } from '../../src/nn/index.ts';
 import { Tensor } from '../../src/tensor/tensor.ts';
 import { expectClose } from '../helpers/close.ts';
 import { describe, gradcheckLoss } from '../helpers/gradcheck.ts';
@@ -95,5 +95,53 @@ group('SigmoidBCE', () => {
       uniformTensor([3, 4], 5, 0, 1),
     );
     expect(report.worst, describe(report)).toBeLessThan(1e-2);
+  });
+});
+
+group('MaskedSigmoidBCE (per-tick loss of a recurrent window)', () => {
+  it('sums BCE over channels and masked ticks, averages over lanes, reports bits per tick', () => {
+    // 3 rows (ticks × lanes, lanes = 1) × 2 channels; row 1 is masked out
+    const loss = new MaskedSigmoidBCE();
+    const logits = Tensor.from([0, 0, 100, -100, 2, -3], [3, 2]);
+    const targets = Tensor.from([1, 0, 0, 0, 1, 0], [3, 2]);
+    const mask = Tensor.from([1, 0, 1], [3]);
+    const value = loss.forward(logits, { targets, mask, lanes: 1 });
+    const nats = 2 * Math.LN2 + Math.log1p(Math.exp(-2)) + Math.log1p(Math.exp(-3));
+    expect(value).toBeCloseTo(nats, 10);
+    expect(loss.ticks).toBe(2);
+    expect(loss.bits).toBeCloseTo(nats / Math.LN2, 10);
+    // masked rows get no gradient even with a huge logit
+    expect(Array.from(loss.backward().data.slice(2, 4))).toEqual([0, 0]);
+    // a huge wrong logit stays finite; two lanes halve the loss
+    const wrong = new MaskedSigmoidBCE();
+    const v = wrong.forward(Tensor.from([1e4, 1e4], [2, 1]), {
+      targets: Tensor.from([0, 0], [2, 1]),
+      mask: Tensor.from([1, 1], [2]),
+      lanes: 2,
+    });
+    expect(v).toBeCloseTo(1e4, 6);
+  });
+
+  it('passes the gradient check', () => {
+    const mask = Tensor.from([1, 0, 1, 0.5], [4]);
+    const report = gradcheckLoss(new MaskedSigmoidBCE(), uniformTensor([4, 3], 4, -3, 3), {
+      targets: uniformTensor([4, 3], 5, 0, 1),
+      mask,
+      lanes: 2,
+    });
+    expect(report.worst, describe(report)).toBeLessThan(1e-2);
+  });
+
+  it('rejects mismatched sizes and lane counts', () => {
+    const loss = new MaskedSigmoidBCE('copy');
+    const bad = (rows: number, channels: number, maskRows: number, lanes: number) =>
+      loss.forward(Tensor.zeros([rows, channels]), {
+        targets: Tensor.zeros([rows, 9]),
+        mask: Tensor.zeros([maskRows]),
+        lanes,
+      });
+    expect(() => bad(2, 8, 2, 1)).toThrow("dniflow/nn: MaskedSigmoidBCE 'copy' needs logits and targets");
+    expect(() => bad(2, 9, 4, 1)).toThrow('whole number of channels');
+    expect(() => bad(4, 9, 4, 3)).toThrow('lane count dividing the 4 rows, got 3');
   });
 });
