@@ -29,8 +29,17 @@ Options:
   --seed S           seed for initialisation, shuffling and every random stream (default 1)
   --train-limit N    use only the first N training examples (for quick runs)
   --test-limit N     evaluate on only the first N test examples
-  --out DIR          write DIR/run.json, DIR/metrics.jsonl (one JSON object per epoch) and
-                     DIR/checkpoint.ckpt (the last good state), for plots and resuming
+  --out DIR          write DIR/run.json (settings and status: running, completed, failed or
+                     interrupted), DIR/metrics.jsonl (one JSON object per epoch) and
+                     DIR/checkpoint.ckpt (the last good state, saved after every epoch); every
+                     file is replaced atomically. A DIR that holds another run is refused
+  --overwrite        with --out: replace the run in DIR (the old one stays until the new one starts)
+  --resume DIR       continue the run in DIR from its checkpoint, bit for bit: parameters,
+                     optimiser moments, synthetic models, random streams and data order. Its
+                     graph, --set values, seed, batch, lr and limits are the run's (giving other
+                     ones is refused); --epochs is the total to reach (default: the run's)
+  --max-loss X       stop as diverged when a step's mean loss exceeds X, even while finite
+                     (default 1e6); NaN or infinite values always stop training
   --scheduler S      lockstep (default: deterministic, one step at a time), async (every module
                      on its own virtual clock; per-module busy/locked/queued time is reported) or
                      workers (modules in worker threads, really in parallel; one BLAS thread each)
@@ -42,5 +51,6 @@ Options:
   -h, --help         show this help
 
 Each epoch's JSON line has "epoch", "train_loss", "test_error" (percent) and "seconds".
-Bad flags or values exit with code 2.
+Bad flags or values exit with code 2; a failed run (divergence, a full disk) with 1. SIGINT or
+SIGTERM stops at the next batch, marks DIR interrupted, and exits with 130 or 143.
 `;

@@ -3,8 +3,10 @@ import { type Dashboard, DashboardPortInUseError, startDashboard } from '../../v
 import { type GraphDefinition, resolveParams } from '../graph/define.ts';
 import { validateNetwork } from '../graph/validate.ts';
 import type { StepEngine } from '../runtime/engine.ts';
+import { ResumeMismatchError } from '../runtime/resume.ts';
 import { type RunResult, runGraph } from '../runtime/run.ts';
-import type { TrainEvent } from '../runtime/trainer.ts';
+import { checkRunDirectory, RunDirectoryError } from '../runtime/run-directory.ts';
+import { InterruptedError, type TrainEvent } from '../runtime/trainer.ts';
 import { PlacementError } from '../runtime/workers/placement.ts';
 import {
   keyValuePairs,
@@ -31,6 +33,9 @@ export async function runTrain(argv: string[]): Promise<number> {
     'train-limit': { type: 'string' },
     'test-limit': { type: 'string' },
     out: { type: 'string' },
+    resume: { type: 'string' },
+    overwrite: { type: 'boolean' },
+    'max-loss': { type: 'string' },
     scheduler: { type: 'string' },
     placement: { type: 'string' },
     dashboard: { type: 'boolean' },
@@ -53,7 +58,10 @@ export async function runTrain(argv: string[]): Promise<number> {
     seed: nonNegativeInteger('--seed', values.seed),
     trainLimit: positiveInteger('--train-limit', values['train-limit']),
     testLimit: positiveInteger('--test-limit', values['test-limit']),
-    outDir: writableDirectory('--out', values.out),
+    outDir: runDirectoryFlag(values.out, values.resume, values.overwrite === true),
+    resume: values.resume !== undefined,
+    overwrite: values.overwrite === true,
+    maxLoss: positiveNumber('--max-loss', values['max-loss']),
     scheduler: schedulerFlag(values.scheduler),
     workers: values.placement === undefined ? undefined : { placement: values.placement },
   };
@@ -84,36 +92,60 @@ export async function runTrain(argv: string[]): Promise<number> {
       );
     }
   };
+  // SIGINT/SIGTERM stop training at the next batch boundary: every file write is synchronous and
+  // atomic, so the directory is left whole and marked 'interrupted'. A second signal stops at once.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) process.exit(signalExitCode(signal));
+    interrupt.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let result: RunResult;
   let dashboard: Dashboard | undefined;
   try {
+    const run = { ...options, clock: wallClock, signal: interrupt.signal };
     if (values.dashboard) {
       dashboard = await openDashboard(definition, options.set, port);
       process.stderr.write(`dashboard: ${dashboard.url}\n`);
+      const live = dashboard;
       result = await runGraph(definition, {
-        ...options,
-        clock: wallClock,
+        ...run,
         onEvent: (event) => {
-          dashboard!.publish(event);
+          live.publish(event);
           onEvent(event);
         },
-        onReady: ({ engine }) => publishMessages(engine, dashboard!),
+        onReady: ({ engine }) => publishMessages(engine, live),
       });
     } else {
-      result = await runGraph(definition, { ...options, clock: wallClock, onEvent });
+      result = await runGraph(definition, { ...run, onEvent });
     }
   } catch (error) {
     bar.clear();
+    if (error instanceof InterruptedError) {
+      const where =
+        options.outDir === undefined
+          ? ''
+          : ` (continue with: dniflow train ${positionals[0]} --resume ${options.outDir})`;
+      process.stderr.write(`${error.message}${where}\n`);
+      return signalExitCode(error.reason);
+    }
     if (error instanceof DashboardPortInUseError)
       throw new UsageError(error.message.replace(/^dniflow\/viz: /, ''));
+    if (error instanceof RunDirectoryError || error instanceof ResumeMismatchError)
+      throw new UsageError(error.message.replace(/^dniflow\/runtime: /, ''));
     const message = (error as Error).message;
     // A bad --set key or value is a usage mistake, like a bad flag.
     if (message.includes('--set')) throw new UsageError(message.replace(/^dniflow\/graph: /, ''));
     if (error instanceof PlacementError)
       throw new UsageError(`--placement: ${message.replace(/^dniflow\/runtime: /, '')}`);
     throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    // On every path: an open server would keep the process alive after the error is reported.
+    await dashboard?.close();
   }
-  await dashboard?.close();
   const last = result.history.at(-1);
   if (json) {
     const { history: _history, ...summary } = result;
@@ -124,6 +156,32 @@ export async function runTrain(argv: string[]): Promise<number> {
     );
   }
   return 0;
+}
+
+/** 128 + the signal's number, as a shell reports a process a signal ended. */
+function signalExitCode(signal: string): number {
+  return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1;
+}
+
+/**
+ * The run directory from --out or --resume, checked before any work: a new run refuses one that
+ * holds another run (unless --overwrite), a resume needs one that holds a run.
+ */
+function runDirectoryFlag(out: string | undefined, resume: string | undefined, overwrite: boolean) {
+  if (resume !== undefined && overwrite) throw new UsageError('--resume and --overwrite exclude each other');
+  if (resume !== undefined && out !== undefined && out !== resume)
+    throw new UsageError(`--resume ${resume} writes to its own directory; drop --out ${out}`);
+  if (overwrite && out === undefined) throw new UsageError('--overwrite needs --out DIR');
+  const dir = resume ?? writableDirectory('--out', out);
+  if (dir === undefined) return undefined;
+  try {
+    checkRunDirectory(dir, resume !== undefined ? 'resume' : overwrite ? 'overwrite' : 'new');
+  } catch (error) {
+    if (error instanceof RunDirectoryError)
+      throw new UsageError(error.message.replace(/^dniflow\/runtime: /, ''));
+    throw error;
+  }
+  return resume === undefined ? dir : writableDirectory('--resume', dir);
 }
 
 function schedulerFlag(raw: string | undefined): 'lockstep' | 'async' | 'workers' | undefined {

@@ -1,13 +1,16 @@
-import { writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../runtime/atomic-write.ts';
 import { makeDirectories } from './args.ts';
 import { UsageError } from './usage-error.ts';
 
-/** Writes an --out file (creating its folder); a path that cannot be written is a usage error. */
+/**
+ * Writes an --out file (creating its folder) atomically, so a full disk never leaves a partial file;
+ * a path that cannot be written is a usage error naming it.
+ */
 export function writeOutput(path: string, content: string): void {
   try {
     makeDirectories(dirname(path));
-    writeFileSync(path, content);
+    writeFileAtomic(path, content);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new UsageError(`cannot write --out ${path} (${code})`);

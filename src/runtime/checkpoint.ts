@@ -1,10 +1,11 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Tensor } from '../tensor/tensor.ts';
+import { type WriteIo, writeFileAtomic } from './atomic-write.ts';
 
 /**
  * Checkpoint file: the 8-byte magic "DNIFLOW1", a uint32 (little-endian) header length, a JSON header
- * {meta, tensors: [{name, shape, offset}]}, then the float32 data. Written to a temporary file and
- * renamed, so a crash mid-write never replaces the last good checkpoint.
+ * {meta, tensors: [{name, shape, offset}]}, then the float32 data. Written atomically (writeFileAtomic),
+ * so a crash or a full disk mid-write never replaces the last good checkpoint nor leaves a partial file.
  */
 const MAGIC = 'DNIFLOW1';
 
@@ -13,7 +14,7 @@ export interface Checkpoint {
   state: Record<string, Tensor>;
 }
 
-export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
+export function writeCheckpoint(path: string, checkpoint: Checkpoint, io?: WriteIo): void {
   const entries = Object.entries(checkpoint.state);
   let offset = 0;
   const tensors = entries.map(([name, t]) => {
@@ -25,18 +26,8 @@ export function writeCheckpoint(path: string, checkpoint: Checkpoint): void {
   const prefix = Buffer.alloc(12);
   prefix.write(MAGIC, 0, 'latin1');
   prefix.writeUInt32LE(header.length, 8);
-  const temporary = `${path}.tmp`;
-  const fd = openSync(temporary, 'w');
-  try {
-    writeSync(fd, prefix);
-    writeSync(fd, header);
-    for (const [, t] of entries)
-      writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, path);
+  const data = entries.map(([, t]) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  writeFileAtomic(path, [prefix, header, ...data], io);
 }
 
 export function readCheckpoint(path: string): Checkpoint {

@@ -9,8 +9,22 @@ import type { Clock } from './clock.ts';
 import { loadSourceData } from './datasets.ts';
 import type { StepEngine } from './engine.ts';
 import { GraphEngine } from './graph-engine.ts';
-import { createRunOutput } from './run-output.ts';
-import { type EpochMetrics, type TrainEvent, type TrainerOptions, train } from './trainer.ts';
+import {
+  codeVersion,
+  type ResumePoint,
+  type RunIdentity,
+  readResumePoint,
+  resumeSettings,
+} from './resume.ts';
+import { checkRunDirectory, type RunDirectoryMode } from './run-directory.ts';
+import { openRunOutput } from './run-output.ts';
+import {
+  type EpochMetrics,
+  InterruptedError,
+  type TrainEvent,
+  type TrainerOptions,
+  train,
+} from './trainer.ts';
 import { WorkerEngine, type WorkerOptions } from './workers/worker-engine.ts';
 
 export interface RunOptions {
@@ -22,8 +36,21 @@ export interface RunOptions {
   trainLimit?: number;
   testLimit?: number;
   checkpointPath?: string;
-  /** Writes run.json, metrics.jsonl and checkpoint.ckpt there. */
+  /**
+   * Writes run.json, metrics.jsonl and checkpoint.ckpt there. A directory that holds another run is
+   * refused unless `resume` (continue it) or `overwrite` (replace it whole) is set.
+   */
   outDir?: string;
+  /**
+   * Continue the run in `outDir` from its checkpoint: the settings left out are the run's, the ones
+   * given must equal them (ResumeMismatchError), and `epochs` is the total to reach.
+   */
+  resume?: boolean;
+  overwrite?: boolean;
+  /** A step's mean loss above this stops training as diverged (trainer's DEFAULT_MAX_LOSS if left out). */
+  maxLoss?: number;
+  /** Aborting it stops training at the next batch; the run directory is marked 'interrupted'. */
+  signal?: AbortSignal;
   /**
    * 'lockstep' (default): deterministic, one step at a time. 'async': modules on their own virtual
    * clocks. 'workers': modules in worker threads, really in parallel.
@@ -47,11 +74,19 @@ export interface RunResult {
   history: EpochMetrics[];
 }
 
-/** Builds a graph file's network with its parameters, validates it, and trains it on its data. */
+/**
+ * Builds a graph file's network with its parameters, validates it, and trains it on its data. A run
+ * directory ends marked 'completed', 'failed' or 'interrupted'; the error is rethrown.
+ */
 export async function runGraph(definition: GraphDefinition, options: RunOptions): Promise<RunResult> {
   const run = await prepareRun(definition, options);
   try {
-    return run.finish(await train(run.engine, run.data, run.trainer, run.hasSyntheticPath));
+    const history = await train(run.engine, run.data, run.trainer, run.hasSyntheticPath);
+    run.output?.finish('completed');
+    return run.finish(history);
+  } catch (error) {
+    run.output?.finish(error instanceof InterruptedError ? 'interrupted' : 'failed', error);
+    throw error;
   } finally {
     await run.dispose();
   }
@@ -59,54 +94,93 @@ export async function runGraph(definition: GraphDefinition, options: RunOptions)
 
 /** Everything a run needs, built and validated before any training. */
 export async function prepareRun(definition: GraphDefinition, options: RunOptions) {
-  const params = resolveParams(definition, options.set ?? {});
+  const mode: RunDirectoryMode = options.resume ? 'resume' : options.overwrite ? 'overwrite' : 'new';
+  if (options.resume && options.outDir === undefined)
+    throw new Error('dniflow/runtime: resume needs the run directory (outDir) to continue');
+  // Before any work: a directory that holds another run is refused, whatever fails later.
+  if (options.outDir !== undefined) checkRunDirectory(options.outDir, mode);
+  const resumed: ResumePoint | undefined =
+    options.outDir !== undefined && options.resume ? readResumePoint(options.outDir) : undefined;
+  const settings = resumed
+    ? resumeSettings(options.outDir!, resumed, definition, options)
+    : { ...options, set: options.set ?? {} };
+  const params = resolveParams(definition, settings.set);
   const defaults = trainingDefaults(definition, params);
   const network = definition.build(params);
   const plan = validateNetwork(network);
   const source = network.getNodeAttributes(plan.order[0]);
   if (source.kind !== 'source')
     throw new Error(`dniflow/runtime: network '${definition.name}' must start at a source`);
-  const seed = options.seed ?? 1;
-  const epochs = options.epochs ?? defaults.epochs;
-  const batch = options.batch ?? defaults.batch;
-  const lr = options.lr ?? defaults.lr;
+  const seed = settings.seed ?? 1;
+  const epochs = settings.epochs ?? defaults.epochs;
+  const batch = settings.batch ?? defaults.batch;
+  const lr = settings.lr ?? defaults.lr;
+  const scheduler = settings.scheduler ?? 'lockstep';
   const prng = new Prng(seed);
   // What the run is, as run.json records it and the result reports it.
   const summary = { graph: definition.name, params, epochs, batch, lr, seed };
+  const identity: RunIdentity = {
+    ...summary,
+    set: settings.set,
+    version: codeVersion(),
+    train_limit: settings.trainLimit ?? null,
+    test_limit: settings.testLimit ?? null,
+    scheduler,
+  };
   const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
   const engine: StepEngine & { dispose(): void | Promise<void> } =
-    options.scheduler === 'workers'
-      ? await WorkerEngine.start(network, plan, prng.stream('init'), optimizer, options.workers)
+    scheduler === 'workers'
+      ? await WorkerEngine.start(network, plan, prng.stream('init'), optimizer, {
+          ...options.workers,
+          initialState: resumed?.checkpoint.state,
+        })
       : new GraphEngine(network, plan, prng.stream('init'), optimizer, {
-          schedule: options.scheduler === 'async' ? (definition.schedule ?? {}) : undefined,
+          schedule: scheduler === 'async' ? (definition.schedule ?? {}) : undefined,
         });
-  options.onReady?.({ network, plan, engine });
-  const output =
-    options.outDir === undefined
-      ? undefined
-      : createRunOutput(options.outDir, {
-          ...summary,
-          backend: backend().name,
-          network: networkToJSON(network),
-        });
-  const data = loadSourceData(source.dataset, { train: options.trainLimit, test: options.testLimit });
-  const hasSyntheticPath = network.someEdge((_e, attrs) =>
-    ['syntheticInput', 'unlock'].includes(attrs.interface.kind),
-  );
-  const trainer: TrainerOptions = {
-    epochs,
-    batch,
-    inputShape: source.shape,
-    prng: prng.stream('data'),
-    clock: options.clock,
-    lrSchedule: defaults.lrSchedule,
-    checkpointPath: options.checkpointPath ?? output?.checkpointPath,
-    onEvent: (event) => {
-      if (event.type === 'epoch') output?.epoch(event);
-      options.onEvent?.(event);
-    },
-  };
-  const finish = (history: EpochMetrics[]): RunResult => ({ ...summary, history });
-  const dispose = async () => engine.dispose();
-  return { network, plan, engine, data, trainer, hasSyntheticPath, finish, dispose };
+  try {
+    if (resumed && scheduler !== 'workers') engine.loadState(resumed.checkpoint.state);
+    options.onReady?.({ network, plan, engine });
+    const data = loadSourceData(source.dataset, { train: settings.trainLimit, test: settings.testLimit });
+    // Last, once everything that can be refused has been: until here a directory's old run is intact.
+    const output =
+      options.outDir === undefined
+        ? undefined
+        : openRunOutput(
+            options.outDir,
+            mode,
+            { ...identity, backend: backend().name, network: networkToJSON(network) },
+            resumed?.start.history,
+          );
+    const hasSyntheticPath = network.someEdge((_e, attrs) =>
+      ['syntheticInput', 'unlock'].includes(attrs.interface.kind),
+    );
+    const trainer: TrainerOptions = {
+      epochs,
+      batch,
+      inputShape: source.shape,
+      prng: prng.stream('data'),
+      clock: options.clock,
+      lrSchedule: defaults.lrSchedule,
+      checkpointPath: options.checkpointPath ?? output?.checkpointPath,
+      checkpointMeta: { ...identity },
+      start: resumed?.start,
+      maxLoss: options.maxLoss,
+      lossName: plan.order.find((node) => network.getNodeAttributes(node).kind === 'loss'),
+      signal: options.signal,
+      onEvent: (event) => {
+        if (event.type === 'epoch') {
+          const { type: _type, ...metrics } = event;
+          output?.epoch(metrics);
+        }
+        options.onEvent?.(event);
+      },
+    };
+    const finish = (history: EpochMetrics[]): RunResult => ({ ...summary, history });
+    const dispose = async () => engine.dispose();
+    return { network, plan, engine, data, output, trainer, hasSyntheticPath, finish, dispose };
+  } catch (error) {
+    // A worker pool left running would keep the process alive after the error is reported.
+    await engine.dispose();
+    throw error;
+  }
 }

@@ -19,8 +19,39 @@ export interface TrainerOptions {
   evalBatch?: number;
   /** Where the last good state is saved after every epoch (and kept if training diverges). */
   checkpointPath?: string;
+  /** Recorded in every checkpoint beside the trainer's own position (what run it belongs to). */
+  checkpointMeta?: Record<string, unknown>;
+  /** Continue from a checkpoint's position instead of epoch 1 (the engine's state is restored by the caller). */
+  start?: TrainerStart;
+  /**
+   * A step whose mean loss is above this is a divergence even while finite (exploding losses run
+   * on for hours otherwise). Default DEFAULT_MAX_LOSS.
+   */
+  maxLoss?: number;
+  /** The loss node's name, for naming it when the loss explodes. */
+  lossName?: string;
+  /** Aborting it stops training at the next batch boundary with an InterruptedError. */
+  signal?: AbortSignal;
   onEvent?: (event: TrainEvent) => void;
 }
+
+/** Where a resumed run takes up: what its checkpoint recorded after epoch `epoch`. */
+export interface TrainerStart {
+  /** Epochs already done. */
+  epoch: number;
+  /** Global steps already taken. */
+  step: number;
+  /** The shuffle stream's position (Prng.position()), so the next epoch draws the order it would have. */
+  shuffle: ArrayLike<number>;
+  /** Metrics of the epochs already done. */
+  history: EpochMetrics[];
+}
+
+/**
+ * Cross-entropy losses of the graphs here start near ln(classes) (2.3 for MNIST) and copy-task bit
+ * losses near 1 per bit; a mean loss of a million means the weights have blown up, whatever the task.
+ */
+export const DEFAULT_MAX_LOSS = 1e6;
 
 export interface EpochMetrics {
   epoch: number;
@@ -85,16 +116,39 @@ export type TrainEvent =
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number }
   | ({ type: 'epoch' } & EpochMetrics);
 
-/** Training stopped because a loss or a parameter became NaN or infinite. */
+/**
+ * Training stopped because a loss or a parameter became NaN or infinite, or a loss exploded past
+ * `maxLoss` (then `loss` holds it). `checkpoint` is named only if this run wrote it (or resumed from it).
+ */
 export class DivergenceError extends Error {
+  override readonly name = 'DivergenceError';
   constructor(
     readonly module: string,
     readonly step: number,
     readonly checkpoint: string | undefined,
+    readonly loss?: { value: number; limit: number },
+  ) {
+    const what = loss
+      ? `the loss of '${module}' is ${loss.value.toPrecision(3)}, above maxLoss ${loss.limit} (train --max-loss)`
+      : `non-finite values in '${module}'`;
+    super(
+      `dniflow/runtime: training diverged at step ${step}: ${what}` +
+        (checkpoint ? `; the last good checkpoint is kept at ${checkpoint}` : '; no checkpoint was saved'),
+    );
+  }
+}
+
+/** Training stopped at a batch boundary because its AbortSignal was aborted (SIGINT, SIGTERM). */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+  constructor(
+    readonly reason: string,
+    readonly step: number,
+    readonly checkpoint: string | undefined,
   ) {
     super(
-      `dniflow/runtime: training diverged at step ${step}: non-finite values in '${module}'` +
-        (checkpoint ? `; the last good checkpoint is kept at ${checkpoint}` : ''),
+      `dniflow/runtime: training interrupted (${reason}) at step ${step}` +
+        (checkpoint ? `; the last good checkpoint is kept at ${checkpoint}` : '; no checkpoint was saved'),
     );
   }
 }
@@ -128,11 +182,27 @@ export async function train(
   options: TrainerOptions,
   hasSyntheticPath = false,
 ): Promise<EpochMetrics[]> {
-  const history: EpochMetrics[] = [];
+  const history: EpochMetrics[] = [...(options.start?.history ?? [])];
   const batches = Math.ceil(data.train.count / options.batch);
   const shuffle = options.prng.stream('shuffle');
-  let step = 0;
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+  if (options.start) shuffle.seek(options.start.shuffle);
+  let step = options.start?.step ?? 0;
+  // Named in errors only once this run has written it, or resumed from it: a file another run left
+  // at the same path is not this run's last good state.
+  let lastGood = options.start ? options.checkpointPath : undefined;
+  const maxLoss = options.maxLoss ?? DEFAULT_MAX_LOSS;
+  const check = (report: StepReport): void => {
+    if (report.nonFinite !== undefined) throw new DivergenceError(report.nonFinite, step, lastGood);
+    if ((report.completed ?? 1) > 0 && report.loss > maxLoss)
+      throw new DivergenceError(options.lossName ?? 'loss', step, lastGood, {
+        value: report.loss,
+        limit: maxLoss,
+      });
+  };
+  const interrupted = (): InterruptedError =>
+    new InterruptedError(String(options.signal?.reason ?? 'aborted'), step, lastGood);
+  for (let epoch = (options.start?.epoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
+    if (options.signal?.aborted) throw interrupted();
     engine.scaleLearningRate(options.lrSchedule?.(epoch - 1) ?? 1);
     const started = options.clock.now();
     let lossSum = 0;
@@ -145,8 +215,7 @@ export async function train(
         batch.labels,
         batch.examples,
       );
-      if (report.nonFinite !== undefined)
-        throw new DivergenceError(report.nonFinite, step, options.checkpointPath);
+      check(report);
       const completed = report.completed ?? 1;
       if (completed > 0) lossSum += report.loss * completed;
       lossCount += completed;
@@ -154,11 +223,11 @@ export async function train(
       step++;
       options.onEvent?.({ type: 'batch', epoch, batch: batch.index + 1, batches, loss: report.loss });
       await new Promise((resolve) => setImmediate(resolve));
+      if (options.signal?.aborted) throw interrupted();
     }
     const rest = await engine.flush?.();
     if (rest) {
-      if (rest.nonFinite !== undefined)
-        throw new DivergenceError(rest.nonFinite, step, options.checkpointPath);
+      check(rest);
       if ((rest.completed ?? 0) > 0) lossSum += rest.loss * rest.completed!;
       lossCount += rest.completed ?? 0;
       interfaces.add(rest.interfaces);
@@ -176,9 +245,19 @@ export async function train(
     };
     if (hasSyntheticPath)
       metrics.test_error_synthetic = testError(engine, data.test, { ...evalOptions, path: 'synthetic' });
-    if (options.checkpointPath)
-      writeCheckpoint(options.checkpointPath, { meta: { epoch, step }, state: engine.state() });
     history.push(metrics);
+    if (options.checkpointPath) {
+      // Everything a resume needs to continue exactly: the position, the data order, the history.
+      const meta = {
+        ...options.checkpointMeta,
+        epoch,
+        step,
+        shuffle: Array.from(shuffle.position(), (v) => (Number.isNaN(v) ? null : v)),
+        history,
+      };
+      writeCheckpoint(options.checkpointPath, { meta, state: engine.state() });
+      lastGood = options.checkpointPath;
+    }
     options.onEvent?.({ type: 'epoch', ...metrics });
   }
   return history;

@@ -42,6 +42,8 @@ export interface WorkerOptions {
    * (tests and benchmarks of back-pressure; the asynchronous scheduler's `costs` play this part).
    */
   delays?: Record<string, number>;
+  /** State to start from (a resumed run's checkpoint): workers load state only as they start. */
+  initialState?: Record<string, Tensor>;
 }
 
 /**
@@ -80,6 +82,7 @@ export class WorkerEngine implements StepEngine {
   ) {
     this.network = network;
     this.replica = new GraphEngine(network, plan, prng, optimizer);
+    if (options.initialState) this.replica.loadState(options.initialState);
     const source = plan.order[0];
     const sourceSpec = network.getNodeAttributes(source);
     this.classes = sourceSpec.kind === 'source' ? sourceSpec.classes : undefined;

@@ -1,0 +1,140 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type GraphDefinition, type ParamValues, resolveParams } from '../graph/define.ts';
+import { type Checkpoint, readCheckpoint } from './checkpoint.ts';
+import type { EpochMetrics, TrainerStart } from './trainer.ts';
+
+/** The code's version (package.json): a resumed run continues bit for bit only on the same code. */
+export function codeVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** What a run is, recorded in every checkpoint, so that a resume can tell it continues the same run. */
+export interface RunIdentity {
+  graph: string;
+  params: ParamValues;
+  /** The --set pairs as given (params are what they resolved to). */
+  set: Record<string, string>;
+  version: string;
+  seed: number;
+  batch: number;
+  lr: number;
+  epochs: number;
+  train_limit: number | null;
+  test_limit: number | null;
+  scheduler: 'lockstep' | 'async' | 'workers';
+}
+
+/** A resume asked for something other than the run it would continue. */
+export class ResumeMismatchError extends Error {
+  override readonly name = 'ResumeMismatchError';
+  constructor(
+    readonly dir: string,
+    why: string,
+  ) {
+    super(`dniflow/runtime: cannot resume ${dir}: ${why}`);
+  }
+}
+
+/** A run directory's last checkpoint, read and checked: where and how its run continues. */
+export interface ResumePoint {
+  identity: RunIdentity;
+  checkpoint: Checkpoint;
+  start: TrainerStart;
+}
+
+export function readResumePoint(dir: string): ResumePoint {
+  const path = join(dir, 'checkpoint.ckpt');
+  if (!existsSync(path))
+    throw new ResumeMismatchError(
+      dir,
+      'it holds no checkpoint yet (the run stopped before its first epoch ended); start it again with --overwrite',
+    );
+  const checkpoint = readCheckpoint(path);
+  const meta = checkpoint.meta as Partial<RunIdentity> & {
+    epoch?: number;
+    step?: number;
+    shuffle?: (number | null)[];
+    history?: EpochMetrics[];
+  };
+  const { epoch, step, shuffle, history } = meta;
+  if (
+    typeof meta.graph !== 'string' ||
+    typeof meta.version !== 'string' ||
+    typeof meta.params !== 'object' ||
+    typeof meta.set !== 'object' ||
+    !Number.isInteger(epoch) ||
+    !Number.isInteger(step) ||
+    !Array.isArray(shuffle) ||
+    !Array.isArray(history)
+  )
+    throw new ResumeMismatchError(dir, `${path} does not record its run (written by an older dniflow?)`);
+  return {
+    identity: meta as RunIdentity,
+    checkpoint,
+    // JSON has no NaN: the PRNG position's "no cached normal" NaNs were stored as null.
+    start: { epoch: epoch!, step: step!, shuffle: shuffle.map((v) => v ?? Number.NaN), history },
+  };
+}
+
+/** What a run is asked to be; anything left out is taken from the run being resumed. */
+export interface RunRequest {
+  set?: Record<string, string>;
+  seed?: number;
+  batch?: number;
+  lr?: number;
+  epochs?: number;
+  trainLimit?: number;
+  testLimit?: number;
+  scheduler?: RunIdentity['scheduler'];
+}
+
+/**
+ * The settings a resume continues with: the recorded ones, each of which the request may repeat but
+ * not change (another graph, parameter, seed, batch, learning rate or data limit would not continue
+ * the same run), except `epochs`, the total to reach, and the scheduler, since state moves between
+ * schedulers through the same split/merge.
+ */
+export function resumeSettings(
+  dir: string,
+  point: ResumePoint,
+  definition: GraphDefinition,
+  request: RunRequest,
+): Required<Omit<RunRequest, 'trainLimit' | 'testLimit'>> & Pick<RunRequest, 'trainLimit' | 'testLimit'> {
+  const run = point.identity;
+  const refuse = (why: string): never => {
+    throw new ResumeMismatchError(dir, why);
+  };
+  if (definition.name !== run.graph) refuse(`it is a run of graph '${run.graph}', not '${definition.name}'`);
+  const version = codeVersion();
+  if (run.version !== version)
+    refuse(`it was trained by dniflow ${run.version}, this is ${version}; it would not continue exactly`);
+  const set = { ...run.set, ...request.set };
+  const params = resolveParams(definition, set);
+  const changed = Object.keys({ ...params, ...run.params }).filter((k) => params[k] !== run.params[k]);
+  if (changed.length > 0)
+    refuse(
+      `its parameters differ: ${changed.map((k) => `${k}=${params[k]} (the run has ${run.params[k]})`).join(', ')}`,
+    );
+  const same = <T>(name: string, asked: T | undefined, recorded: T): T => {
+    if (asked !== undefined && asked !== recorded)
+      refuse(`${name} ${asked} was asked, the run has ${recorded ?? 'none'}`);
+    return recorded;
+  };
+  const epochs = request.epochs ?? run.epochs;
+  if (epochs <= point.start.epoch)
+    refuse(`it has trained ${point.start.epoch} of ${epochs} epochs already; ask for more epochs to go on`);
+  return {
+    set,
+    seed: same('seed', request.seed, run.seed),
+    batch: same('batch', request.batch, run.batch),
+    lr: same('lr', request.lr, run.lr),
+    trainLimit: same('train limit', request.trainLimit, run.train_limit ?? undefined),
+    testLimit: same('test limit', request.testLimit, run.test_limit ?? undefined),
+    epochs,
+    scheduler: request.scheduler ?? run.scheduler,
+  };
+}
