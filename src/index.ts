@@ -33,6 +33,7 @@ export {
   flatten,
   type LayerSpec,
   linear,
+  lstm,
   maxPool2d,
   relu,
   sigmoid,
@@ -47,13 +48,17 @@ export {
   type NodeSpec,
   network,
 } from './graph/network.ts';
+export { STREAM_DATASETS, type StreamDataset } from './graph/recurrent.ts';
 export { networkFromJSON, networkToJSON } from './graph/serialize.ts';
 export { DATASET_TRAINING_EXAMPLES, STALE_GRADIENT_MAX_BYTES } from './graph/stale-gradient.ts';
 export { type NetworkPlan, validateNetwork } from './graph/validate.ts';
 export {
   DivergenceError,
   GraphEngine,
+  InterruptedError,
   ManualClock,
+  ResumeMismatchError,
+  RunDirectoryError,
   readCheckpoint,
   runGraph,
 } from './runtime/index.ts';

@@ -90,6 +90,8 @@ export function describeLayer(layer: LayerSpec): string {
         layer.padding === undefined ? '' : layer.padding === 'same' ? ' same' : ` p${layer.padding}`;
       return `conv ${layer.kernel}×${layer.kernel}, ${layer.filters}${layer.stride ? ` s${layer.stride}` : ''}${pad}`;
     }
+    case 'lstm':
+      return `LSTM ${layer.units}`;
     case 'maxPool2d':
     case 'avgPool2d':
       return `${layer.kind === 'maxPool2d' ? 'max' : 'avg'} pool ${layer.kernel}${layer.stride ? ` s${layer.stride}` : ''}`;

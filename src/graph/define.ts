@@ -21,6 +21,11 @@ export interface TrainingDefaults {
   momentum?: number;
   /** Multiplies the learning rate at an epoch (0-based), e.g. a step decay. */
   lrSchedule?: (epoch: number) => number;
+  /**
+   * Networks on an endless stream (Copy, Repeat Copy: recurrent, paper §3.2): an epoch is this many
+   * ticks per lane. `batch` is then the number of lanes.
+   */
+  ticksPerEpoch?: number;
 }
 
 /** Virtual-time settings for the asynchronous scheduler (module compute costs, edge latency). */
@@ -98,7 +103,7 @@ export function trainingDefaults(definition: GraphDefinition, params: ParamValue
       `dniflow/graph: graph '${definition.name}' training.${field} ${why}, got ${String(value)}`,
     );
   };
-  const { epochs, batch, lr, optimizer, momentum, lrSchedule } = training;
+  const { epochs, batch, lr, optimizer, momentum, lrSchedule, ticksPerEpoch } = training;
   if (!(Number.isInteger(epochs) && epochs >= 1)) bad('epochs', 'must be a positive integer', epochs);
   if (!(Number.isInteger(batch) && batch >= 1)) bad('batch', 'must be a positive integer', batch);
   if (!(Number.isFinite(lr) && lr > 0)) bad('lr', 'must be a positive number', lr);
@@ -106,6 +111,8 @@ export function trainingDefaults(definition: GraphDefinition, params: ParamValue
     bad('optimizer', "must be 'adam' or 'sgd'", `'${optimizer}'`);
   if (momentum !== undefined && !(momentum >= 0 && momentum < 1))
     bad('momentum', 'must be in [0, 1)', momentum);
+  if (ticksPerEpoch !== undefined && !(Number.isInteger(ticksPerEpoch) && ticksPerEpoch >= 1))
+    bad('ticksPerEpoch', 'must be a positive integer', ticksPerEpoch);
   if (lrSchedule !== undefined) {
     if (typeof lrSchedule !== 'function')
       bad('lrSchedule', 'must be a function of the epoch', typeof lrSchedule);

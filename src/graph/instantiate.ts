@@ -58,6 +58,9 @@ function instantiateLayer(specs: readonly LayerSpec[], index: number, input: Sha
       return new MaxPool2d(name, spec.kernel, spec.stride ?? spec.kernel);
     case 'avgPool2d':
       return new AvgPool2d(name, spec.kernel, spec.stride ?? spec.kernel);
+    case 'lstm':
+      // Validation keeps lstm to recurrent modules, which the recurrent runtime builds itself.
+      throw new Error(`dniflow/graph: ${name} (lstm) runs only in a recurrent module, not as a layer`);
   }
 }
 

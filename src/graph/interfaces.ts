@@ -14,6 +14,13 @@ export interface DniSpec {
   /** Multiplies the synthetic gradient before the sender uses it (the paper uses 0.1 for RNNs, §3.2). */
   scale: number;
   optimizer?: OptimizerSpec;
+  /**
+   * State loops only (a recurrent module's self-edge): how much of the injected δ̂_end reaches the
+   * bootstrapped target at the window's start (γ, default 1), apart from `scale` (DESIGN.md item 8).
+   */
+  bootstrapGamma?: number;
+  /** State loops only: DNI+Aux, a second head predicting the synthetic gradient at the window's end. */
+  aux?: boolean;
 }
 
 export interface SyntheticInputSpec {
@@ -73,7 +80,14 @@ export const backprop = (): InterfaceSpec => ({ kind: 'backprop' });
 export const stopGradient = (): InterfaceSpec => ({ kind: 'stopGradient' });
 
 export function dni(
-  options: { model?: SyntheticModelSpec; context?: 'label'; scale?: number; optimizer?: OptimizerSpec } = {},
+  options: {
+    model?: SyntheticModelSpec;
+    context?: 'label';
+    scale?: number;
+    optimizer?: OptimizerSpec;
+    bootstrapGamma?: number;
+    aux?: boolean;
+  } = {},
 ): DniSpec {
   return {
     kind: 'dni',
@@ -81,6 +95,8 @@ export function dni(
     scale: options.scale ?? 1,
     ...(options.context ? { context: options.context } : {}),
     ...(options.optimizer ? { optimizer: options.optimizer } : {}),
+    ...(options.bootstrapGamma !== undefined ? { bootstrapGamma: options.bootstrapGamma } : {}),
+    ...(options.aux !== undefined ? { aux: options.aux } : {}),
   };
 }
 

@@ -15,7 +15,9 @@ export type LayerSpec =
   | { kind: 'flatten' }
   | { kind: 'conv2d'; filters: number; kernel: number; stride?: number; padding?: number | 'same' }
   | { kind: 'maxPool2d'; kernel: number; stride?: number }
-  | { kind: 'avgPool2d'; kernel: number; stride?: number };
+  | { kind: 'avgPool2d'; kernel: number; stride?: number }
+  /** An LSTM core (paper §3.2): only as the one layer of a recurrent module (see graph/recurrent.ts). */
+  | { kind: 'lstm'; units: number };
 
 export const linear = (units: number, options: { bias?: boolean; init?: Initialiser } = {}): LayerSpec => ({
   kind: 'linear',
@@ -43,6 +45,8 @@ export const avgPool2d = (kernel: number, stride?: number): LayerSpec => ({
   stride,
 });
 
+export const lstm = (units: number): LayerSpec => ({ kind: 'lstm', units });
+
 export function convPadding(spec: { kernel: number; padding?: number | 'same' }): number {
   if (spec.padding === 'same') return Math.floor(spec.kernel / 2);
   return spec.padding ?? 0;
@@ -56,6 +60,9 @@ export function layerOutputShape(spec: LayerSpec, input: Shape, where: string): 
   switch (spec.kind) {
     case 'linear':
       if (input.length !== 1) fail('expects a flat input; add flatten() first');
+      return [spec.units];
+    case 'lstm':
+      if (input.length !== 1) fail('expects a flat input per tick');
       return [spec.units];
     case 'batchNorm':
       if (input.length !== 1 && input.length !== 3) fail('expects [features] or [channels, height, width]');

@@ -26,7 +26,13 @@ export type NodeSpec = NodeCommon &
          */
         examples?: number;
       }
-    | { kind: 'module'; layers: LayerSpec[]; pUpdate?: number }
+    | {
+        kind: 'module';
+        layers: LayerSpec[];
+        pUpdate?: number;
+        /** A recurrent module's truncation window T, in ticks (paper §3.2). */
+        window?: number;
+      }
     | { kind: 'loss'; loss: LossKind }
   );
 
@@ -60,7 +66,11 @@ export class NetworkBuilder {
     return this.addNode(name, { kind: 'source', ...spec, shape: [...spec.shape] });
   }
 
-  module(name: string, layers: LayerSpec[], options: { pUpdate?: number; cluster?: string } = {}): this {
+  module(
+    name: string,
+    layers: LayerSpec[],
+    options: { pUpdate?: number; cluster?: string; window?: number } = {},
+  ): this {
     return this.addNode(name, { kind: 'module', layers, ...options });
   }
 

@@ -2,6 +2,7 @@ import type { Shape } from '../tensor/tensor.ts';
 import { INTERFACE_KINDS, type InterfaceSpec, type SyntheticModelSpec } from './interfaces.ts';
 import { layerOutputShape } from './layers.ts';
 import type { Network, NodeSpec } from './network.ts';
+import { checkRecurrent, recurrentUnits } from './recurrent.ts';
 import { checkStaleGradients } from './stale-gradient.ts';
 
 /** What validation learns about a well-formed network: an execution order and every tensor shape. */
@@ -252,9 +253,12 @@ export function validateNetwork(network: Network): NetworkPlan {
     (why) => fail(network, why),
     (edge) => edgeLabel(network, edge),
   );
-  // A delayed edge carries last tick's activation; its shape must still match the receiver.
+  checkRecurrent(network, outputShapes, (why) => fail(network, why));
+  // A delayed edge carries last tick's activation; its shape must still match the receiver (a
+  // recurrent module's state loop carries its state instead: checked above).
   network.forEachEdge((edge, attrs, source, target) => {
     if (attrs.delay === 0) return;
+    if (source === target && recurrentUnits(network, source) !== null) return;
     const targetSpec = network.getNodeAttributes(target);
     const undelayed = network.filterInEdges(target, (_e, a) => a.delay === 0);
     if (targetSpec.kind === 'module' && undelayed.length === 1) {
