@@ -39,6 +39,20 @@ export const copyParams: Record<string, ParamSpec> = {
     description:
       'share of the synthetic gradient in the bootstrapped target (0.1 = what the paper’s code did by reusing the injected gradient; 1 diverged here, see docs/RESULTS.md)',
   },
+  N: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 64,
+    description: 'the curriculum’s starting N (patterns per episode)',
+  },
+  R: {
+    type: 'int',
+    default: 1,
+    min: 1,
+    max: 20,
+    description: 'the curriculum’s starting R (repeats; Copy: 1)',
+  },
   sgLr: {
     type: 'number',
     default: 1e-3,
@@ -63,7 +77,7 @@ export function buildCopy(name: string, dataset: 'copy' | 'repeatCopy', params: 
           optimizer: { kind: 'adam', lr: params.sgLr as number },
         });
   return network(name)
-    .source('task', { dataset, shape: [10] })
+    .source('task', { dataset, shape: [10], level: { n: params.N as number, r: params.R as number } })
     .module('core', [lstm(units)], { window: params.T as number })
     .module('readout', [linear(9)])
     .loss('bits', 'sigmoidBce')

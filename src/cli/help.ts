@@ -19,7 +19,11 @@ export const TRAIN_HELP = `Usage:
   dniflow train <graph.ts> [options]
 
 Trains the network that <graph.ts> default-exports (defineGraph from 'dniflow') on its dataset,
-and prints one metrics line per epoch: train loss, test error (%) and seconds.
+and prints one metrics line per epoch: train loss, test error (%) and seconds. A recurrent graph
+(graphs/copy.ts, graphs/repeat-copy.ts) trains on an endless stream instead: an epoch is a number
+of ticks per lane, and its line gives the task's current N and R, the largest task length solved so
+far, the training error in bits per target tick, and the state loop's synthetic-gradient loss and
+cosine to its target.
 
 Options:
   --set key=value    set a graph parameter (repeatable), e.g. --set layers=4
@@ -47,9 +51,11 @@ Options:
                      (default: two groups of about equal compute, synthetic models included)
   --dashboard        serve a live page on 127.0.0.1 while training (network, messages, curves)
   --port P           the dashboard's port (default 8737; 0 picks a free one)
+  --ticks N          recurrent graphs: ticks per lane in an epoch (default from the graph)
   --json             print one JSON object per line instead of text (no progress bar)
   -h, --help         show this help
 
+Recurrent graphs run on the lockstep scheduler, without checkpoints or --resume so far.
 Each epoch's JSON line has "epoch", "train_loss", "test_error" (percent) and "seconds".
 Bad flags or values exit with code 2; a failed run (divergence, a full disk) with 1. SIGINT or
 SIGTERM stops at the next batch, marks DIR interrupted, and exits with 130 or 143.

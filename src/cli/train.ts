@@ -3,8 +3,9 @@ import { type Dashboard, DashboardPortInUseError, startDashboard } from '../../v
 import { type GraphDefinition, resolveParams } from '../graph/define.ts';
 import { validateNetwork } from '../graph/validate.ts';
 import type { StepEngine } from '../runtime/engine.ts';
+import { isRecurrentGraph, runRecurrentGraph } from '../runtime/recurrent/run-recurrent.ts';
 import { ResumeMismatchError } from '../runtime/resume.ts';
-import { type RunResult, runGraph } from '../runtime/run.ts';
+import { type RunOptions, type RunResult, runGraph } from '../runtime/run.ts';
 import { checkRunDirectory, RunDirectoryError } from '../runtime/run-directory.ts';
 import { InterruptedError, type TrainEvent } from '../runtime/trainer.ts';
 import { PlacementError } from '../runtime/workers/placement.ts';
@@ -40,6 +41,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     placement: { type: 'string' },
     dashboard: { type: 'boolean' },
     port: { type: 'string' },
+    ticks: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -72,6 +74,12 @@ export async function runTrain(argv: string[]): Promise<number> {
   if (values.port !== undefined && !values.dashboard) throw new UsageError('--port needs --dashboard');
   const definition = await loadGraphFile(positionals[0]);
   const json = values.json === true;
+  const ticksPerEpoch = positiveInteger('--ticks', values.ticks);
+  if (isRecurrentGraph(definition, options.set)) {
+    if (values.dashboard) throw new UsageError('--dashboard does not show recurrent graphs yet');
+    return trainRecurrentCommand(definition, { ...options, ticksPerEpoch }, json);
+  }
+  if (ticksPerEpoch !== undefined) throw new UsageError('--ticks applies to recurrent graphs only');
   const bar = progressBar(process.stderr, !json);
   const onEvent = (event: TrainEvent): void => {
     if (event.type === 'batch') {
@@ -159,6 +167,61 @@ export async function runTrain(argv: string[]): Promise<number> {
 }
 
 /** 128 + the signal's number, as a shell reports a process a signal ended. */
+/** `train` on a recurrent graph: one line per epoch of ticks (task difficulty, error, the state loop's SG). */
+function trainRecurrentCommand(
+  definition: GraphDefinition,
+  options: Omit<RunOptions, 'clock'> & { ticksPerEpoch?: number },
+  json: boolean,
+): number {
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupt.signal.aborted) process.exit(signalExitCode(signal));
+    interrupt.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = runRecurrentGraph(definition, {
+      ...options,
+      clock: wallClock,
+      signal: interrupt.signal,
+      onRecurrentEpoch: (m) => {
+        if (json) {
+          process.stdout.write(`${JSON.stringify(m)}\n`);
+          return;
+        }
+        const sg =
+          m.sg_loss === null ? '' : `  sg loss ${m.sg_loss.toExponential(2)} cos ${m.sg_cosine!.toFixed(3)}`;
+        const aux = m.aux_loss === null ? '' : `  aux loss ${m.aux_loss.toExponential(2)}`;
+        process.stdout.write(
+          `epoch ${m.epoch}  ticks ${m.ticks}  N ${m.n} R ${m.r} (length ${m.task_length})  solved ${m.solved_length}  error ${m.bits_per_tick.toFixed(3)} bits/tick${sg}${aux}  ${m.seconds.toFixed(1)}s\n`,
+        );
+      },
+    });
+    const solved = result.history.at(-1)?.solved_length ?? 0;
+    if (json) {
+      const { history: _history, ...summary } = result;
+      process.stdout.write(`${JSON.stringify({ done: true, ...summary, solved_length: solved })}\n`);
+    } else {
+      process.stdout.write(
+        `${result.graph} (${result.method}, T=${result.window}): largest task length solved ${solved} after ${result.history.at(-1)?.ticks ?? 0} ticks\n`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`${error.message}\n`);
+      return signalExitCode(error.reason);
+    }
+    if (error instanceof RunDirectoryError)
+      throw new UsageError(error.message.replace(/^dniflow\/runtime: /, ''));
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 function signalExitCode(signal: string): number {
   return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1;
 }

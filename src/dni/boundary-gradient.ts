@@ -38,8 +38,10 @@ export interface BoundaryReport {
  * 1. `atEnd`: δ̂_{k+1} = M(s_end) is computed as a constant and returned scaled, sgScale·δ̂/B,
  *    split into its h and c halves: the gradient to inject at the window's final state.
  * 2. `auxGradient` (DNI+Aux): the aux head reads h after the window's first tick and regresses
- *    (L2, weight 1) onto δ̂_{k+1}; its gradient with respect to that h is added to tick 0's output
- *    gradient, so its loss also trains the core.
+ *    (L2, weight 1) onto the synthetic gradient the window receives at its end, sgScale·δ̂_{k+1}
+ *    (per lane); its gradient with respect to that h is added to tick 0's output gradient, so its
+ *    loss also trains the core. (Regressing onto the unscaled δ̂ made the aux loss 1/sgScale² times
+ *    larger and swamped the task's gradient: training diverged within 30k ticks of Repeat Copy.)
  * 3. `atStart`, after the core's backward pass: the gradient that reached s_start,
  *    ∂L_k/∂s_start + γ·(∂s_end/∂s_start)ᵀ·δ̂_{k+1}/B, is the bootstrapped target for δ̂_k, which was
  *    predicted at s_start one window earlier; M learns on it. The backward pass injected sgScale
@@ -63,6 +65,7 @@ export class BoundarySyntheticGradient {
   private state = Tensor.zeros([1]);
   private predicted = Tensor.zeros([1]);
   private target = Tensor.zeros([1]);
+  private auxTarget = Tensor.zeros([1]);
   private readonly inject = { h: Tensor.zeros([1]), c: Tensor.zeros([1]) };
   private predictedWindow: number | null = null;
 
@@ -124,7 +127,10 @@ export class BoundarySyntheticGradient {
     if (head === null) throw new Error(`dniflow/dni: boundary '${this.model.name}' has no aux head`);
     this.requireEnd(window);
     head.predict(window, hFirst);
-    const result = head.learn(window, this.predicted);
+    const target = this.auxTarget.data;
+    const predicted = this.predicted.data;
+    for (let i = 0; i < target.length; i++) target[i] = this.sgScale * predicted[i];
+    const result = head.learn(window, this.auxTarget);
     return { gradient: head.inputGradient(), result };
   }
 
@@ -179,6 +185,7 @@ export class BoundarySyntheticGradient {
     this.state = Tensor.zeros([batch, 2 * H]);
     this.target = Tensor.zeros([batch, 2 * H]);
     this.predicted = Tensor.zeros([batch, 2 * H]);
+    this.auxTarget = Tensor.zeros([batch, 2 * H]);
     this.inject.h = Tensor.zeros([batch, H]);
     this.inject.c = Tensor.zeros([batch, H]);
   }

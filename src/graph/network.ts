@@ -25,6 +25,8 @@ export type NodeSpec = NodeCommon &
          * table). Defaults to the known count of a named dataset (see DATASET_TRAINING_EXAMPLES).
          */
         examples?: number;
+        /** Copy / Repeat Copy: the curriculum's starting difficulty (default N = R = 1). */
+        level?: { n: number; r: number };
       }
     | {
         kind: 'module';
@@ -61,7 +63,14 @@ export class NetworkBuilder {
 
   source(
     name: string,
-    spec: { dataset: string; shape: Shape; classes?: number; examples?: number; cluster?: string },
+    spec: {
+      dataset: string;
+      shape: Shape;
+      classes?: number;
+      examples?: number;
+      cluster?: string;
+      level?: { n: number; r: number };
+    },
   ): this {
     return this.addNode(name, { kind: 'source', ...spec, shape: [...spec.shape] });
   }

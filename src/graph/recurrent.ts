@@ -1,3 +1,4 @@
+import { checkCopyLevel } from '../data/copy-task.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import type { Network } from './network.ts';
 
@@ -47,10 +48,6 @@ export function checkRecurrent(
         );
       return;
     }
-    if (spec.layers[0].kind !== 'lstm' || spec.layers.length !== 1)
-      fail(
-        `module '${node}' is recurrent: its only layer must be the lstm (put readout layers in a module after it)`,
-      );
     const window = spec.window;
     if (window === undefined)
       fail(`recurrent module '${node}' declares no window T (module(..., { window: T }))`);
@@ -74,18 +71,31 @@ export function checkRecurrent(
       fail(
         `state loop of '${node}' carries [${carried.join(', ')}], but the state is (h, c) of [${units}] each`,
       );
+    if (spec.layers[0].kind !== 'lstm' || spec.layers.length !== 1)
+      fail(
+        `module '${node}' is recurrent: its only layer must be the lstm (put readout layers in a module after it)`,
+      );
     const iface = attrs.interface;
     if (iface.kind !== 'stopGradient' && iface.kind !== 'dni')
       fail(
         `state loop of '${node}' has interface '${iface.kind}': use stopGradient() (truncated BPTT) or dni() (a synthetic gradient); backprop across windows would never truncate`,
       );
     if (iface.kind === 'dni') {
-      if (iface.context !== undefined) fail(`state loop of '${node}' cannot take label context`);
       const gamma = iface.bootstrapGamma ?? 1;
       if (!(Number.isFinite(gamma) && gamma >= 0))
         fail(`state loop of '${node}' has bootstrapGamma ${gamma}; it must be >= 0`);
       if (!(Number.isFinite(iface.scale) && iface.scale >= 0))
         fail(`state loop of '${node}' has scale ${iface.scale}; it must be >= 0`);
+    }
+  });
+  network.forEachNode((node, spec) => {
+    if (spec.kind !== 'source' || spec.level === undefined) return;
+    if (!isStreamDataset(spec.dataset))
+      fail(`source '${node}' has a starting level, which only Copy and Repeat Copy take`);
+    try {
+      checkCopyLevel(spec.dataset, spec.level);
+    } catch (error) {
+      fail(`source '${node}': ${(error as Error).message.replace(/^dniflow\/data: /, '')}`);
     }
   });
   network.forEachEdge((_edge, attrs, source, target) => {

@@ -13,11 +13,11 @@ export type RunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
  * two from). Every file is replaced atomically, the checkpoint first, so no file is ever partial and
  * after a crash the other files lag the checkpoint by at most one epoch.
  */
-export interface RunOutput {
+export interface RunOutput<Metrics extends object = EpochMetrics> {
   readonly dir: string;
   readonly checkpointPath: string;
   /** After an epoch's checkpoint is written: appends its metrics and records the progress. */
-  epoch(metrics: EpochMetrics): void;
+  epoch(metrics: Metrics): void;
   /** Marks how the run ended. For failures it never throws: the failure itself is what to report. */
   finish(status: Exclude<RunStatus, 'running'>, error?: unknown): void;
 }
@@ -26,12 +26,13 @@ export interface RunOutput {
  * Opens `dir` for a run (see RunDirectoryMode; the caller has checked the mode is allowed). `history`
  * is a resumed run's epochs so far, whose checkpoint is already in the directory.
  */
-export function openRunOutput(
+export function openRunOutput<Metrics extends object = EpochMetrics>(
   dir: string,
   mode: RunDirectoryMode,
   run: Record<string, unknown>,
-  history: EpochMetrics[] = [],
-): RunOutput {
+  history: Metrics[] = [],
+  options: { checkpoints: boolean } = { checkpoints: true },
+): RunOutput<Metrics> {
   const checkpointPath = join(dir, 'checkpoint.ckpt');
   const epochs = [...history];
   const record = (into: string, status: RunStatus, error?: unknown) => {
@@ -41,7 +42,7 @@ export function openRunOutput(
       status,
       epochs_done: done,
       // Relative, so the directory can be moved; null until this run has saved one.
-      checkpoint: done > 0 ? relative(dir, checkpointPath) : null,
+      checkpoint: done > 0 && options.checkpoints ? relative(dir, checkpointPath) : null,
       ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
       updated: new Date().toISOString(),
     };

@@ -9,6 +9,7 @@ import type { Clock } from './clock.ts';
 import { loadSourceData } from './datasets.ts';
 import type { StepEngine } from './engine.ts';
 import { GraphEngine } from './graph-engine.ts';
+import type { RecurrentEpochMetrics } from './recurrent/recurrent-trainer.ts';
 import {
   codeVersion,
   type ResumePoint,
@@ -62,6 +63,8 @@ export interface RunOptions {
   onReady?: (run: { network: Network; plan: NetworkPlan; engine: StepEngine }) => void;
   clock: Clock;
   onEvent?: (event: TrainEvent) => void;
+  /** Recurrent graphs (runRecurrentGraph): called after each epoch of ticks. */
+  onRecurrentEpoch?: (metrics: RecurrentEpochMetrics) => void;
 }
 
 export interface RunResult {

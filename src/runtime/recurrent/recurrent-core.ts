@@ -1,0 +1,115 @@
+import type { BoundarySyntheticGradient } from '../../dni/boundary-gradient.ts';
+import type { SyntheticLearnResult } from '../../dni/synthetic-model.ts';
+import type { LSTM } from '../../nn/lstm.ts';
+import type { Optimizer } from '../../nn/optim/optimizer.ts';
+import { allFinite } from '../../tensor/reduce.ts';
+import { Tensor } from '../../tensor/tensor.ts';
+import { NonFiniteOutput } from '../module-compute.ts';
+
+/** What the state loop learned in one window (null: nothing yet, or no synthetic gradient). */
+export interface BoundaryLearning {
+  sg: SyntheticLearnResult | null;
+  aux: SyntheticLearnResult | null;
+}
+
+/**
+ * A recurrent module's compute (paper §3.2, DESIGN.md item 8): an LSTM core run one truncation
+ * window at a time, with the state (h, c) it carries from each window into the next — the value on
+ * its state loop, a self-edge delayed by one window. The loop's interface decides what crosses the
+ * boundary backwards: nothing (`stopGradient`: truncated BPTT, `boundary` null) or a synthetic
+ * gradient (`dni`: a BoundarySyntheticGradient). Lanes are never reset: the data runs on across
+ * episodes, and so does the state.
+ */
+export class RecurrentCore {
+  readonly name: string;
+  readonly lstm: LSTM;
+  readonly optimizer: Optimizer;
+  readonly boundary: BoundarySyntheticGradient | null;
+  private readonly baseLr: number;
+  private h: Tensor | null = null;
+  private c: Tensor | null = null;
+  private gradOutputs: Tensor | null = null;
+  private outputs: Tensor | null = null;
+  /** Windows completed (forward and backward): the index of the next window. */
+  windows = 0;
+
+  constructor(name: string, lstm: LSTM, optimizer: Optimizer, boundary: BoundarySyntheticGradient | null) {
+    this.name = name;
+    this.lstm = lstm;
+    this.optimizer = optimizer;
+    this.boundary = boundary;
+    this.baseLr = optimizer.lr;
+  }
+
+  /** Runs the next window from the carried state: inputs [T, B, I] → outputs [T, B, H] (core-owned). */
+  forward(inputs: Tensor): Tensor {
+    const batch = inputs.shape[1];
+    const H = this.lstm.hiddenSize;
+    if (this.h === null || this.h.shape[0] !== batch) {
+      if (this.h !== null) {
+        throw new Error(
+          `dniflow/runtime: recurrent module '${this.name}' carries state for ${this.h.shape[0]} lanes, got a window of ${batch}`,
+        );
+      }
+      this.h = Tensor.zeros([batch, H]);
+      this.c = Tensor.zeros([batch, H]);
+    }
+    const result = this.lstm.forwardWindow(inputs, this.h, this.c!, true);
+    if (allFinite(result.outputs.data) !== -1) throw new NonFiniteOutput(this.name);
+    // The final state is the state loop's message to the next window (forwardWindow copies its
+    // start state before writing, so the cache's own buffers can be passed back).
+    this.h = result.h;
+    this.c = result.c;
+    this.outputs = result.outputs;
+    return result.outputs;
+  }
+
+  /**
+   * Backpropagates the window's per-tick output gradients [T, B, H] plus what the state loop
+   * injects at its end, updates the core, and lets the boundary learn. Order matters: the
+   * bootstrapped target's extra state-only pass must see the weights the window ran with, so the
+   * optimiser steps last.
+   */
+  backward(gradOutputs: Tensor): BoundaryLearning {
+    const window = this.windows;
+    const boundary = this.boundary;
+    const learning: BoundaryLearning = { sg: null, aux: null };
+    let injectH: Tensor | null = null;
+    let injectC: Tensor | null = null;
+    let grads = gradOutputs;
+    if (boundary !== null) {
+      const inject = boundary.atEnd(window, this.h!, this.c!);
+      injectH = inject.h;
+      injectC = inject.c;
+      if (boundary.auxHead !== null) {
+        grads = this.ownGradients(gradOutputs);
+        // The aux head reads h after the window's first tick: rows [0, B) of the outputs.
+        const [, batch, H] = gradOutputs.shape;
+        const first = new Tensor(this.outputs!.data.subarray(0, batch * H), [batch, H]);
+        const aux = boundary.auxGradient(window, first);
+        const g = grads.data;
+        const a = aux.gradient.data;
+        for (let i = 0; i < a.length; i++) g[i] += a[i];
+        learning.aux = aux.result;
+      }
+    }
+    this.optimizer.zeroGrad();
+    const { gradH0, gradC0 } = this.lstm.backwardWindow(grads, injectH, injectC, { inputGradient: false });
+    if (boundary !== null) learning.sg = boundary.atStart(window, gradH0, gradC0, this.lstm);
+    this.optimizer.step();
+    this.windows++;
+    return learning;
+  }
+
+  scaleLearningRate(factor: number): void {
+    this.optimizer.lr = this.baseLr * factor;
+  }
+
+  /** A copy of the per-tick gradients this core may add to (the caller's buffer is only read). */
+  private ownGradients(gradOutputs: Tensor): Tensor {
+    if (this.gradOutputs === null || this.gradOutputs.size !== gradOutputs.size)
+      this.gradOutputs = Tensor.zeros(gradOutputs.shape);
+    this.gradOutputs.data.set(gradOutputs.data);
+    return this.gradOutputs;
+  }
+}

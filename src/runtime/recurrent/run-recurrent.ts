@@ -1,0 +1,116 @@
+import { type GraphDefinition, resolveParams, trainingDefaults } from '../../graph/define.ts';
+import { networkToJSON } from '../../graph/serialize.ts';
+import { validateNetwork } from '../../graph/validate.ts';
+import { backend } from '../../tensor/backend-registry.ts';
+import { Prng } from '../../tensor/prng.ts';
+import { codeVersion } from '../resume.ts';
+import type { RunOptions } from '../run.ts';
+import { checkRunDirectory } from '../run-directory.ts';
+import { openRunOutput } from '../run-output.ts';
+import { InterruptedError } from '../trainer.ts';
+import { buildRecurrentRun, isRecurrentNetwork } from './build.ts';
+import { type RecurrentEpochMetrics, trainRecurrent } from './recurrent-trainer.ts';
+
+/** Ticks per lane in an epoch when a stream graph's training block does not say. */
+export const DEFAULT_TICKS_PER_EPOCH = 5000;
+
+export interface RecurrentRunResult {
+  graph: string;
+  params: Record<string, unknown>;
+  method: 'bptt' | 'dni' | 'dni-aux';
+  window: number;
+  epochs: number;
+  ticks_per_epoch: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  history: RecurrentEpochMetrics[];
+}
+
+/** Whether a graph file, with these --set pairs, builds a recurrent network (paper §3.2). */
+export function isRecurrentGraph(definition: GraphDefinition, set: Record<string, string>): boolean {
+  return isRecurrentNetwork(definition.build(resolveParams(definition, set)));
+}
+
+function refuse(why: string): never {
+  throw new Error(`dniflow/runtime: ${why}`);
+}
+
+/**
+ * Trains a recurrent graph (Copy / Repeat Copy) on the lockstep schedule, window by window, with the
+ * run directory written as for feed-forward runs (run.json with its status, metrics.jsonl). What
+ * this runtime cannot do yet is refused before any work: other schedulers, resume, data limits.
+ */
+export function runRecurrentGraph(
+  definition: GraphDefinition,
+  options: RunOptions & { ticksPerEpoch?: number },
+): RecurrentRunResult {
+  const name = definition.name;
+  if ((options.scheduler ?? 'lockstep') !== 'lockstep')
+    refuse(`graph '${name}' is recurrent; only --scheduler lockstep runs recurrent modules so far`);
+  if (options.resume) refuse(`graph '${name}' is recurrent; resuming recurrent runs is not supported yet`);
+  if (options.trainLimit !== undefined || options.testLimit !== undefined)
+    refuse(`graph '${name}' trains on an endless stream; --train-limit and --test-limit do not apply`);
+  const mode = options.overwrite ? 'overwrite' : 'new';
+  if (options.outDir !== undefined) checkRunDirectory(options.outDir, mode);
+  const set = options.set ?? {};
+  const params = resolveParams(definition, set);
+  const defaults = trainingDefaults(definition, params);
+  const network = definition.build(params);
+  const plan = validateNetwork(network);
+  const seed = options.seed ?? 1;
+  const epochs = options.epochs ?? defaults.epochs;
+  const batch = options.batch ?? defaults.batch;
+  const lr = options.lr ?? defaults.lr;
+  const ticksPerEpoch = options.ticksPerEpoch ?? defaults.ticksPerEpoch ?? DEFAULT_TICKS_PER_EPOCH;
+  const prng = new Prng(seed);
+  const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
+  const run = buildRecurrentRun(network, plan, prng.stream('init'), { batch, optimizer });
+  const summary = {
+    graph: name,
+    params,
+    method: run.method,
+    window: run.window,
+    epochs,
+    ticks_per_epoch: ticksPerEpoch,
+    batch,
+    lr,
+    seed,
+  };
+  const output =
+    options.outDir === undefined
+      ? undefined
+      : openRunOutput<RecurrentEpochMetrics>(
+          options.outDir,
+          mode,
+          {
+            ...summary,
+            set,
+            version: codeVersion(),
+            scheduler: 'lockstep',
+            backend: backend().name,
+            network: networkToJSON(network),
+          },
+          [],
+          { checkpoints: false },
+        );
+  try {
+    const history = trainRecurrent(run, {
+      epochs,
+      ticksPerEpoch,
+      clock: options.clock,
+      signal: options.signal,
+      maxLoss: options.maxLoss,
+      onEpoch: (metrics) => {
+        output?.epoch(metrics);
+        options.onRecurrentEpoch?.(metrics);
+        return undefined;
+      },
+    });
+    output?.finish('completed');
+    return { ...summary, history };
+  } catch (error) {
+    output?.finish(error instanceof InterruptedError ? 'interrupted' : 'failed', error);
+    throw error;
+  }
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import copy from '../../graphs/copy.ts';
+import repeatCopy from '../../graphs/repeat-copy.ts';
+import { resolveParams } from '../../src/graph/define.ts';
+import { validateNetwork } from '../../src/graph/validate.ts';
+import { ManualClock } from '../../src/runtime/clock.ts';
+import { buildRecurrentRun, type RecurrentRun } from '../../src/runtime/recurrent/build.ts';
+import { trainRecurrent } from '../../src/runtime/recurrent/recurrent-trainer.ts';
+import { runRecurrentGraph } from '../../src/runtime/recurrent/run-recurrent.ts';
+import { DivergenceError } from '../../src/runtime/trainer.ts';
+import { Prng } from '../../src/tensor/prng.ts';
+
+const optimizer = { kind: 'adam', lr: 3e-3 } as const;
+
+function build(set: Record<string, string>, batch = 4, seed = 1): RecurrentRun {
+  const network = repeatCopy.build(resolveParams(repeatCopy, { units: '8', ...set }));
+  return buildRecurrentRun(network, validateNetwork(network), new Prng(seed).stream('init'), {
+    batch,
+    optimizer,
+  });
+}
+
+function parameters(run: RecurrentRun): Float32Array[] {
+  const { core, readout } = run.engine;
+  return [...core.lstm.parameters(), ...readout.layers.parameters()].map((p) => p.value.data.slice());
+}
+
+const train = (run: RecurrentRun, epochs: number, ticksPerEpoch: number) =>
+  trainRecurrent(run, { epochs, ticksPerEpoch, clock: new ManualClock() });
+
+describe('the recurrent runtime (paper §3.2, DESIGN.md item 8)', () => {
+  it('a dni state loop with sgScale 0 and no aux trains the core exactly as truncated BPTT', () => {
+    const bptt = build({ method: 'bptt' });
+    const dni = build({ method: 'dni', scale: '0' });
+    train(bptt, 1, 60);
+    const history = train(dni, 1, 60);
+    // The synthetic gradient did learn (its loss is reported) while injecting nothing.
+    expect(history[0].sg_loss).not.toBeNull();
+    const a = parameters(bptt);
+    const b = parameters(dni);
+    expect(b.length).toBe(a.length);
+    for (let i = 0; i < a.length; i++) expect(b[i]).toEqual(a[i]);
+    // ...and a non-zero scale does change the core.
+    const scaled = build({ method: 'dni', scale: '0.5' });
+    train(scaled, 1, 60);
+    expect(parameters(scaled)[1]).not.toEqual(a[1]);
+  });
+
+  it('the same seed gives the same numbers twice (DNI + Aux)', () => {
+    const first = train(build({ method: 'dni-aux' }, 4, 7), 2, 45);
+    const second = train(build({ method: 'dni-aux' }, 4, 7), 2, 45);
+    expect(second).toEqual(first);
+    expect(first[1].aux_loss).not.toBeNull();
+    const other = train(build({ method: 'dni-aux' }, 4, 8), 2, 45);
+    expect(other[1].bits_per_tick).not.toBe(first[1].bits_per_tick);
+  });
+
+  it('stops on NaN naming the module and the window, and on an exploding loss naming the loss', () => {
+    const run = build({ method: 'dni' });
+    train(run, 1, 9);
+    run.engine.core.lstm.recurrentWeight.value.data[0] = Number.NaN;
+    const error = (() => {
+      try {
+        train(run, 1, 9);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(DivergenceError);
+    expect((error as DivergenceError).module).toBe('core');
+    expect((error as DivergenceError).step).toBe(3);
+    expect(() =>
+      trainRecurrent(build({ method: 'bptt' }), {
+        epochs: 1,
+        ticksPerEpoch: 9,
+        clock: new ManualClock(),
+        maxLoss: 1e-3,
+      }),
+    ).toThrow("dniflow/runtime: training diverged at step 0: the loss of 'bits'");
+  });
+
+  it('learns Copy: solves N = 1 (length 4) within 6000 ticks', () => {
+    const network = copy.build(resolveParams(copy, { units: '32', method: 'dni' }));
+    const run = buildRecurrentRun(network, validateNetwork(network), new Prng(1).stream('init'), {
+      batch: 16,
+      optimizer,
+    });
+    const history = train(run, 1, 6000);
+    expect(history[0].solved_length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('refuses what the recurrent runtime cannot do yet, before any work', () => {
+    const clock = new ManualClock();
+    expect(() => runRecurrentGraph(repeatCopy, { clock, scheduler: 'workers' })).toThrow(
+      "dniflow/runtime: graph 'repeat-copy' is recurrent; only --scheduler lockstep runs recurrent modules so far",
+    );
+    expect(() => runRecurrentGraph(repeatCopy, { clock, resume: true, outDir: '/tmp/x' })).toThrow(
+      'resuming recurrent runs is not supported yet',
+    );
+    expect(() => runRecurrentGraph(repeatCopy, { clock, trainLimit: 5 })).toThrow(
+      '--train-limit and --test-limit do not apply',
+    );
+  });
+});
