@@ -8,7 +8,9 @@ Commands:
   viz <graph.ts>     draw a network to .svg, .html, .gexf or .json (see dniflow viz --help)
   plot <run-dir>     plot a run's metrics, or a feed-forward table, to .svg or .html
   table feedforward  run the paper's MNIST table (FCN/CNN x No Bprop/Bprop/DNI/cDNI) beside its numbers
+  table recurrent    run the paper's Copy / Repeat Copy table (T x BPTT/DNI/DNI+Aux) beside its numbers
   info               print the compute backend in use and its BLAS thread count
+  partition          run one partition of a 'train --scheduler nats' run (see dniflow partition --help)
 
 Options:
   -h, --help         show this help
@@ -47,8 +49,16 @@ Options:
   --scheduler S      lockstep (default: deterministic, one step at a time), async (every module
                      on its own virtual clock; per-module busy/locked/queued time is reported) or
                      workers (modules in worker threads, really in parallel; one BLAS thread each)
-  --placement P      workers only: module groups, one per worker, e.g. "layer1,layer2|layer3,classifier"
-                     (default: two groups of about equal compute, synthetic models included)
+                     or nats (modules in OS processes joined by a NATS server, on this host or
+                     others; one BLAS thread each)
+  --placement P      workers and nats: module groups, one per worker or process, e.g.
+                     "layer1,layer2|layer3,classifier" (default: two groups of about equal
+                     compute, synthetic models included)
+  --nats-url URL     nats: a running server, nats://[user:password@]host:port (or nats://token@...);
+                     default: a nats-server started on 127.0.0.1 on a free port for the run
+  --run-id ID        nats: names the run's subjects (default: random); processes started by hand use it
+  --nats-remote P    nats: partitions (indices or a module of each, comma-separated) not started
+                     here: the command to start each on its host is printed (needs --nats-url)
   --dashboard        serve a live page on 127.0.0.1 while training (network, messages, curves)
   --port P           the dashboard's port (default 8737; 0 picks a free one)
   --ticks N          recurrent graphs: ticks per lane in an epoch (default from the graph)
@@ -57,6 +67,27 @@ Options:
 
 Recurrent graphs run on the lockstep scheduler, without checkpoints or --resume so far.
 Each epoch's JSON line has "epoch", "train_loss", "test_error" (percent) and "seconds".
-Bad flags or values exit with code 2; a failed run (divergence, a full disk) with 1. SIGINT or
-SIGTERM stops at the next batch, marks DIR interrupted, and exits with 130 or 143.
+Under nats, a partition process that exits, hangs or loses its connection ends the run within
+5 s with an error naming its modules, pid and host.
+Bad flags or values exit with code 2 (a malformed --nats-url too); a failed run (divergence, a
+full disk, an unreachable NATS server) with 1. SIGINT or SIGTERM stops at the next batch, marks
+DIR interrupted, and exits with 130 or 143.
+`;
+
+export const PARTITION_HELP = `Usage:
+  dniflow partition --nats-url URL --run-id ID --partition N
+
+Runs partition N (a group of modules, as --placement numbers them from 0) of the
+'dniflow train --scheduler nats' run ID, whose coordinator reaches the NATS server at URL. The
+coordinator starts these itself; start one by hand on another host for each partition given to
+--nats-remote (the coordinator prints the command). The process joins the run, is refused if its
+code differs from the coordinator's, takes its modules' state, trains, and exits when the run ends,
+when the coordinator goes silent for 10 s, or when it loses its connection.
+
+Options:
+  --nats-url URL     nats://[user:password@]host:port, the same server as the coordinator's
+  --run-id ID        the run's id (--run-id of train, or the one it printed)
+  --partition N      which partition to run (0, 1, ...)
+  --exit-with-stdin  exit when standard input ends (how a coordinator that spawns it ties it to itself)
+  -h, --help         show this help
 `;

@@ -6,11 +6,14 @@ import { parseCommandArgs, positiveInteger } from './args.ts';
 import { loadGraphFile } from './load-graph.ts';
 import { METHODS, type Method, PAPER_MNIST } from './paper-table.ts';
 import { progressBar } from './progress.ts';
+import { runRecurrentTable, TABLE_RECURRENT_HELP } from './table-recurrent.ts';
 import { UsageError } from './usage-error.ts';
 
 export const TABLE_HELP = `Usage:
   dniflow table feedforward [--epochs N] [--train-limit N] [--sg linear|mlp] [--only FCN|CNN]
                             [--out FILE] [--json]
+  dniflow table recurrent   [--budget TICKS] [--only copy|repeat-copy] [--T 2,3,4,5] [--out FILE]
+                            (see dniflow table recurrent --help)
 
 Runs the paper's MNIST table (Jaderberg et al. 2017, Table 1): FCN with 3-6 layers and CNN with
 3-4 layers, each trained with No Bprop, Bprop, DNI and cDNI at the given budget, and prints our
@@ -39,6 +42,13 @@ const wallClock = { now: () => performance.now() / 1000 };
 
 export async function runTable(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('table', argv, {
+    budget: { type: 'string' },
+    T: { type: 'string' },
+    methods: { type: 'string' },
+    units: { type: 'string' },
+    batch: { type: 'string' },
+    seed: { type: 'string' },
+    jobs: { type: 'string' },
     epochs: { type: 'string' },
     'train-limit': { type: 'string' },
     sg: { type: 'string' },
@@ -48,12 +58,25 @@ export async function runTable(argv: string[]): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    process.stdout.write(TABLE_HELP);
+    process.stdout.write(positionals[0] === 'recurrent' ? TABLE_RECURRENT_HELP : TABLE_HELP);
     return 0;
   }
-  if (positionals.length !== 1 || positionals[0] !== 'feedforward') {
-    throw new UsageError(`table takes one table name, 'feedforward' (see dniflow table --help)`);
+  if (positionals.length !== 1 || (positionals[0] !== 'feedforward' && positionals[0] !== 'recurrent')) {
+    throw new UsageError(
+      `table takes one table name, 'feedforward' or 'recurrent' (see dniflow table --help)`,
+    );
   }
+  const recurrentOnly = ['budget', 'T', 'methods', 'units', 'batch', 'seed', 'jobs'] as const;
+  const feedforwardOnly = ['epochs', 'train-limit', 'sg'] as const;
+  const misplaced =
+    positionals[0] === 'recurrent'
+      ? feedforwardOnly.find((flag) => values[flag] !== undefined)
+      : recurrentOnly.find((flag) => values[flag] !== undefined);
+  if (misplaced !== undefined)
+    throw new UsageError(
+      `--${misplaced} does not apply to table ${positionals[0]} (see dniflow table --help)`,
+    );
+  if (positionals[0] === 'recurrent') return runRecurrentTable(values);
   const epochs = positiveInteger('--epochs', values.epochs) ?? 1;
   const trainLimit = positiveInteger('--train-limit', values['train-limit']);
   const sg = values.sg ?? 'linear';
