@@ -1,7 +1,7 @@
 // dniflow_native: the native compute backend behind src/tensor/backend.ts.
 // gemm is OpenBLAS's cblas_sgemm, called directly on the caller's Float32Array memory (zero-copy);
-// im2col/col2im are plain loops (conv.cc); ReLU, the optimiser steps and batch norm are vectorised
-// loops (relu.cc, optimizer_kernels.cc, batch_norm.cc). Every size is checked in C++ before any
+// im2col/col2im are plain loops (conv.cc); ReLU, the optimiser steps, batch norm and the LSTM tick's
+// gate math are vectorised loops (relu.cc, optimizer_kernels.cc, batch_norm.cc, lstm.cc). Every size is checked in C++ before any
 // write: a JS caller can pass anything, and a bad size must become an error, never a write out of
 // bounds.
 #include <cblas.h>
@@ -178,6 +178,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterReluKernels(env, exports);
   RegisterOptimizerKernels(env, exports);
   RegisterBatchNormKernels(env, exports);
+  RegisterLstmKernels(env, exports);
   return exports;
 }
 

@@ -14,4 +14,7 @@ void RegisterOptimizerKernels(Napi::Env env, Napi::Object exports);
 // batchNormForward, batchNormBackward (batch_norm.cc).
 void RegisterBatchNormKernels(Napi::Env env, Napi::Object exports);
 
+// lstmTickForward, lstmTickBackward (lstm.cc).
+void RegisterLstmKernels(Napi::Env env, Napi::Object exports);
+
 }  // namespace dniflow

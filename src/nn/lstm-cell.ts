@@ -1,20 +1,17 @@
+import { backend } from '../tensor/backend-registry.ts';
+
 /**
- * The elementwise half of one LSTM tick, forward and backward, as plain loops over the window
- * buffers (see lstm-buffers.ts for their layout). The matrix products live in lstm.ts; what is left
- * per tick is O(B·H) work, so loops over Float32Array are as fast as anything and allocate nothing.
+ * The elementwise half of one LSTM tick, forward and backward, on the window buffers (see
+ * lstm-buffers.ts for their layout). The matrix products live in lstm-window.ts; what is left per
+ * tick is O(B·H) work, dominated by the five σ/tanh per unit, so it is a backend kernel
+ * (src/tensor/lstm-kernels.ts, and native/src/lstm.cc, vectorised): as plain loops calling
+ * Math.exp/Math.tanh it took ~3× the window's gemm time (bench/RESULTS.md, "LSTM window").
  *
  * Gate order is PyTorch's (i, f, g, o): row b of a tick's gate block is [i | f | g | o], H each.
  *
  *   i = σ(a_i)   f = σ(a_f)   g = tanh(a_g)   o = σ(a_o)
  *   c_t = f ⊙ c_{t−1} + i ⊙ g        h_t = o ⊙ tanh(c_t)
  */
-
-/** σ(x) per sign, so exp never overflows (as activations.ts). */
-function sigmoid(x: number): number {
-  if (x >= 0) return 1 / (1 + Math.exp(-x));
-  const e = Math.exp(x);
-  return e / (1 + e);
-}
 
 export interface TickBuffers {
   readonly batch: number;
@@ -32,27 +29,7 @@ export interface TickBuffers {
 /** Activates tick t's gates in place and writes c_t, tanh(c_t) and h_t. */
 export function lstmTickForward(buffers: TickBuffers, t: number): void {
   const { batch, hidden, gates, cells, tanhCells, hiddens } = buffers;
-  for (let b = 0; b < batch; b++) {
-    const gateRow = (t * batch + b) * 4 * hidden;
-    const previous = (t * batch + b) * hidden; // row t of cells/hiddens, row t of tanhCells
-    const current = previous + batch * hidden; // row t + 1 of cells/hiddens
-    for (let j = 0; j < hidden; j++) {
-      const inputGate = sigmoid(gates[gateRow + j]);
-      const forgetGate = sigmoid(gates[gateRow + hidden + j]);
-      const candidate = Math.tanh(gates[gateRow + 2 * hidden + j]);
-      const outputGate = sigmoid(gates[gateRow + 3 * hidden + j]);
-      gates[gateRow + j] = inputGate;
-      gates[gateRow + hidden + j] = forgetGate;
-      gates[gateRow + 2 * hidden + j] = candidate;
-      gates[gateRow + 3 * hidden + j] = outputGate;
-      const cell = forgetGate * cells[previous + j] + inputGate * candidate;
-      cells[current + j] = cell;
-      // Read back the float32 value, so h_t and backward use exactly the stored c_t.
-      const tanhCell = Math.tanh(cells[current + j]);
-      tanhCells[previous + j] = tanhCell;
-      hiddens[current + j] = outputGate * tanhCell;
-    }
-  }
+  backend().lstmTickForward(gates, cells, tanhCells, hiddens, batch, hidden, t);
 }
 
 /**
@@ -72,23 +49,16 @@ export function lstmTickBackward(
   gradGates: Float32Array,
 ): void {
   const { batch, hidden, gates, cells, tanhCells } = buffers;
-  for (let b = 0; b < batch; b++) {
-    const gateRow = (t * batch + b) * 4 * hidden;
-    const tick = (t * batch + b) * hidden; // row t of tanhCells and gradOutputs; c_{t−1} in cells
-    const state = b * hidden;
-    for (let j = 0; j < hidden; j++) {
-      const inputGate = gates[gateRow + j];
-      const forgetGate = gates[gateRow + hidden + j];
-      const candidate = gates[gateRow + 2 * hidden + j];
-      const outputGate = gates[gateRow + 3 * hidden + j];
-      const tanhCell = tanhCells[tick + j];
-      const dHidden = gradHidden[state + j] + (gradOutputs === null ? 0 : gradOutputs[tick + j]);
-      const dCell = gradCell[state + j] + dHidden * outputGate * (1 - tanhCell * tanhCell);
-      gradGates[gateRow + j] = dCell * candidate * inputGate * (1 - inputGate);
-      gradGates[gateRow + hidden + j] = dCell * cells[tick + j] * forgetGate * (1 - forgetGate);
-      gradGates[gateRow + 2 * hidden + j] = dCell * inputGate * (1 - candidate * candidate);
-      gradGates[gateRow + 3 * hidden + j] = dHidden * tanhCell * outputGate * (1 - outputGate);
-      gradCell[state + j] = dCell * forgetGate;
-    }
-  }
+  backend().lstmTickBackward(
+    gates,
+    cells,
+    tanhCells,
+    gradOutputs,
+    gradHidden,
+    gradCell,
+    gradGates,
+    batch,
+    hidden,
+    t,
+  );
 }

@@ -1,4 +1,5 @@
 import type { batchNormBackward, batchNormForward } from './batch-norm-kernels.ts';
+import type { lstmTickBackward, lstmTickForward } from './lstm-kernels.ts';
 import type { AdamStepScalars, SgdStepScalars } from './optimizer-kernels.ts';
 
 /**
@@ -73,6 +74,16 @@ export interface Backend {
   batchNormForward: typeof batchNormForward;
   /** BatchNorm backward: adds into gradGamma and gradBeta, overwrites gradInput. */
   batchNormBackward: typeof batchNormBackward;
+  /**
+   * The elementwise half of LSTM tick t on a window's buffers (layout in lstm-kernels.ts): activates
+   * the tick's gates in place and writes c_t, tanh(c_t) and h_t.
+   */
+  lstmTickForward: typeof lstmTickForward;
+  /**
+   * Backward through tick t's elementwise math: writes the tick's ∂L/∂(gate pre-activations) and
+   * replaces gradCell by ∂L/∂c_{t−1} (gradOutputs may be null: no per-tick gradient).
+   */
+  lstmTickBackward: typeof lstmTickBackward;
 }
 
 export function convGeometry(

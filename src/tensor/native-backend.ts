@@ -2,7 +2,7 @@ import type { Backend, ConvGeometry } from './backend.ts';
 
 /**
  * The native backend: native/ (a Node-API addon) calling OpenBLAS's cblas_sgemm on the caller's
- * Float32Array memory, plus im2col/col2im, ReLU, the optimiser steps and batch norm in C++. The addon checks every size itself and throws
+ * Float32Array memory, plus im2col/col2im, ReLU, the optimiser steps, batch norm and the LSTM tick's gate math in C++. The addon checks every size itself and throws
  * `dniflow/native: ...` rather than write out of bounds.
  *
  * Loading is lazy and guarded: nothing here touches Node's builtins until loadNativeBackend() is
@@ -42,6 +42,9 @@ interface NativeAddon {
   /** Same contract as Backend.batchNormForward / batchNormBackward (positional, as there). */
   batchNormForward: Backend['batchNormForward'];
   batchNormBackward: Backend['batchNormBackward'];
+  /** Same contract as Backend.lstmTickForward / lstmTickBackward (native/src/lstm.cc). */
+  lstmTickForward: Backend['lstmTickForward'];
+  lstmTickBackward: Backend['lstmTickBackward'];
   getThreads(): number;
   setThreads(threads: number): number;
   blasInfo(): { corename: string; config: string; procs: number };
@@ -58,6 +61,8 @@ const requiredFunctions: readonly (keyof NativeAddon)[] = [
   'sgdStep',
   'batchNormForward',
   'batchNormBackward',
+  'lstmTickForward',
+  'lstmTickBackward',
   'getThreads',
   'setThreads',
   'blasInfo',
@@ -190,6 +195,8 @@ function wrap(addon: NativeAddon): NativeBackend {
     reluBackward: addon.reluBackward,
     batchNormForward: addon.batchNormForward,
     batchNormBackward: addon.batchNormBackward,
+    lstmTickForward: addon.lstmTickForward,
+    lstmTickBackward: addon.lstmTickBackward,
     // The step scalars travel as plain numbers (reading an object's properties from C++ costs more).
     adamStep: (param, grad, m, v, s) =>
       addon.adamStep(

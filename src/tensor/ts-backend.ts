@@ -1,6 +1,7 @@
 import type { Backend, ConvGeometry } from './backend.ts';
 import { batchNormBackward, batchNormForward } from './batch-norm-kernels.ts';
 import { gemm } from './gemm.ts';
+import { lstmTickBackward, lstmTickForward } from './lstm-kernels.ts';
 import { adamStep, sgdStep } from './optimizer-kernels.ts';
 import { reluBranchFree, reluBranchFreeBackward } from './relu-kernels.ts';
 
@@ -65,4 +66,6 @@ export const tsBackend: Backend = {
   sgdStep,
   batchNormForward,
   batchNormBackward,
+  lstmTickForward,
+  lstmTickBackward,
 };

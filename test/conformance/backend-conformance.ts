@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { type Backend, type ConvGeometry, convGeometry } from '../../src/tensor/backend.ts';
 import { Prng } from '../../src/tensor/prng.ts';
 import { describeBatchNormConformance } from './batch-norm-conformance.ts';
+import { describeLstmConformance } from './lstm-conformance.ts';
 import { describeOptimizerConformance } from './optimizer-conformance.ts';
 import { describeReluConformance } from './relu-conformance.ts';
 
@@ -410,5 +411,6 @@ export function describeBackendConformance(name: string, getBackend: () => Backe
     describeReluConformance(getBackend);
     describeOptimizerConformance(getBackend);
     describeBatchNormConformance(getBackend);
+    describeLstmConformance(getBackend);
   });
 }

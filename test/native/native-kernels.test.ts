@@ -194,4 +194,92 @@ describe.skipIf(!native.ok)(title, () => {
       'dniflow/native: batchNormBackward: gradGamma has 2 elements but a per-channel vector [3] needs 3',
     );
   });
+
+  it('lstmTickForward and lstmTickBackward give the TypeScript kernels’ bits', () => {
+    const prng = new Prng(9, 'native-kernels');
+    for (const [ticks, batch, hidden] of [
+      [1, 1, 1],
+      [3, 4, 37],
+      [5, 2, 256],
+    ]) {
+      const state = batch * hidden;
+      const gates = random(prng, ticks * 4 * state, -8, 8);
+      gates[0] = Number.NaN;
+      if (gates.length > 2) [gates[1], gates[2]] = [200, -200];
+      const cells = random(prng, (ticks + 1) * state, -2, 2);
+      const windows = [0, 1].map(() => ({
+        gates: gates.slice(),
+        cells: cells.slice(),
+        tanhCells: new Float32Array(ticks * state),
+        hiddens: new Float32Array((ticks + 1) * state),
+        gradCell: random(new Prng(10, 'gradCell'), state),
+        gradGates: new Float32Array(ticks * 4 * state),
+      }));
+      const gradOutputs = random(prng, ticks * state);
+      const gradHidden = random(prng, state);
+      windows.forEach((w, k) => {
+        const kernels = k === 0 ? backend : tsBackend;
+        for (let t = 0; t < ticks; t++) {
+          kernels.lstmTickForward(w.gates, w.cells, w.tanhCells, w.hiddens, batch, hidden, t);
+        }
+        for (let t = ticks - 1; t >= 0; t--) {
+          const perTick = t % 2 === 0 ? gradOutputs : null;
+          kernels.lstmTickBackward(
+            w.gates,
+            w.cells,
+            w.tanhCells,
+            perTick,
+            gradHidden,
+            w.gradCell,
+            w.gradGates,
+            batch,
+            hidden,
+            t,
+          );
+        }
+      });
+      for (const key of ['gates', 'cells', 'tanhCells', 'hiddens', 'gradCell', 'gradGates'] as const) {
+        expect(bits(windows[0][key])).toEqual(bits(windows[1][key]));
+      }
+    }
+  });
+
+  it('rejects LSTM tick buffers that are too small or aliased, or a tick past the window', () => {
+    const [batch, hidden] = [2, 3];
+    const state = batch * hidden;
+    const gates = new Float32Array(2 * 4 * state);
+    const forward = (overrides: Partial<{ cells: Float32Array; tanhCells: Float32Array; t: number }>) =>
+      backend.lstmTickForward(
+        gates,
+        overrides.cells ?? new Float32Array(3 * state),
+        overrides.tanhCells ?? new Float32Array(2 * state),
+        new Float32Array(3 * state),
+        batch,
+        hidden,
+        overrides.t ?? 1,
+      );
+    expect(() => forward({})).not.toThrow();
+    expect(() => forward({ t: 2 })).toThrow('dniflow/native: lstmTickForward: t = 2 is past the window');
+    expect(() => forward({ cells: new Float32Array(2 * state) })).toThrow(
+      /lstmTickForward: cells has 12 elements/,
+    );
+    expect(() => forward({ tanhCells: gates.subarray(0, 2 * state) })).toThrow(
+      /lstmTickForward: gates overlaps tanhCells/,
+    );
+    const gradCell = new Float32Array(state);
+    expect(() =>
+      backend.lstmTickBackward(
+        gates,
+        new Float32Array(3 * state),
+        new Float32Array(2 * state),
+        null,
+        gradCell,
+        gradCell,
+        new Float32Array(2 * 4 * state),
+        batch,
+        hidden,
+        1,
+      ),
+    ).toThrow(/lstmTickBackward: gradCell overlaps gradHidden/);
+  });
 });
