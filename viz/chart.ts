@@ -225,6 +225,8 @@ export interface Bar {
   color: string;
   /** A reference value drawn as a black tick across the bar (e.g. the paper's number). */
   reference?: number;
+  /** A mark printed above the reference (e.g. '*' for a figure recalled rather than checked). */
+  referenceNote?: string;
   label?: string;
 }
 
@@ -276,6 +278,15 @@ export function barPanel(f: PanelFrame, bars: Bar[], keys: string[]): string {
           el('title', {}, text),
         ),
         b.reference !== undefined && referenceMark(left - 3, y(b.reference), inner.bandwidth() + 6),
+        b.reference !== undefined &&
+          b.referenceNote &&
+          label(left + inner.bandwidth() / 2, y(b.reference) - 5, b.referenceNote, {
+            class: 'reference-note',
+            'text-anchor': 'middle',
+            'font-size': 12,
+            'font-weight': 'bold',
+            fill: '#000',
+          }),
       );
     }),
   );

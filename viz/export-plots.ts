@@ -1,10 +1,16 @@
-/** Plot outputs by file extension: a run's metrics folder or a feed-forward table JSON, to SVG or HTML. */
+/**
+ * Plot outputs by file extension: a run's metrics folder (feed-forward or recurrent) or a results
+ * table JSON (feed-forward or recurrent), to SVG or HTML.
+ */
 import { readFileSync } from 'node:fs';
 import { VizInputError } from './errors.ts';
-import { readRun } from './metrics.ts';
+import { readRunFiles, runRecord } from './metrics.ts';
 import { renderRunPlots, runTitle } from './plots.ts';
 import { plotsHtml } from './plots-page.ts';
+import { isRecurrentRun, recurrentRunRecord } from './recurrent-metrics.ts';
+import { renderRecurrentPlots } from './recurrent-plots.ts';
 import { parseTable, renderTableChart } from './table-chart.ts';
+import { parseRecurrentTable, renderRecurrentTableChart } from './table-recurrent-chart.ts';
 
 export const PLOT_FORMATS = ['svg', 'html'] as const;
 export type PlotFormat = (typeof PLOT_FORMATS)[number];
@@ -18,13 +24,18 @@ function finish(svg: string, format: PlotFormat, title: string): string {
   return format === 'svg' ? `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n` : plotsHtml(svg, title);
 }
 
-/** Plots of a run folder (run.json + metrics.jsonl). */
+/** Plots of a run folder (run.json + metrics.jsonl); a recurrent run gets its own panels. */
 export function exportRunPlots(dir: string, format: PlotFormat): string {
-  const record = readRun(dir);
+  const files = readRunFiles(dir);
+  if (isRecurrentRun(files)) {
+    const record = recurrentRunRecord(files);
+    return finish(renderRecurrentPlots(record), format, runTitle(record).title);
+  }
+  const record = runRecord(files);
   return finish(renderRunPlots(record), format, runTitle(record).title);
 }
 
-/** The grouped bar chart of a feed-forward table file. */
+/** The grouped bar chart of a table file; a recurrent one (`"kind": "recurrent"`) adds its curves. */
 export function exportTablePlot(path: string, format: PlotFormat): string {
   let json: unknown;
   try {
@@ -32,5 +43,7 @@ export function exportTablePlot(path: string, format: PlotFormat): string {
   } catch (error) {
     throw new VizInputError(`dniflow/viz: cannot read table ${path}: ${(error as Error).message}`);
   }
+  if ((json as { kind?: unknown } | null)?.kind === 'recurrent')
+    return finish(renderRecurrentTableChart(parseRecurrentTable(json, path)), format, 'recurrent table');
   return finish(renderTableChart(parseTable(json, path)), format, 'feed-forward table');
 }

@@ -25,6 +25,8 @@ const NODE_ATTRIBUTES: [string, string][] = [
   ['cluster', 'string'],
   ['layers', 'string'],
   ['shape', 'string'],
+  // A recurrent module's truncation window T in ticks; 0 for every other node.
+  ['window', 'integer'],
 ];
 const EDGE_ATTRIBUTES: [string, string][] = [
   ['interface', 'string'],
@@ -49,6 +51,7 @@ export function networkToGexf(model: VizModel, layout: NetworkLayout, specs: Map
         cluster: node.cluster,
         layers: node.kind === 'module' ? node.lines.join('; ') : '',
         shape: formatShape(node.shape),
+        window: node.window ?? 0,
       }) +
       `<viz:color ${rgb(NODE_COLORS[node.kind].stroke)}/>` +
       `<viz:position x="${num(box.x + box.width / 2)}" y="${num(-(box.y + box.height / 2))}" z="0"/>` +

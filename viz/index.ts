@@ -23,5 +23,12 @@ export { layoutNetwork, type NetworkLayout } from './layout.ts';
 export { type EpochRecord, type RunRecord, readRun } from './metrics.ts';
 export { type EdgeStyleKind, edgeName, type VizModel, vizModel } from './model.ts';
 export { renderRunPlots } from './plots.ts';
+export { type RecurrentRunRecord, recurrentRunRecord } from './recurrent-metrics.ts';
+export { renderRecurrentPlots } from './recurrent-plots.ts';
 export { type NetworkSvgOptions, renderNetworkSvg } from './render-network.ts';
 export { type FeedforwardTable, parseTable, renderTableChart } from './table-chart.ts';
+export {
+  parseRecurrentTable,
+  type RecurrentTableChart,
+  renderRecurrentTableChart,
+} from './table-recurrent-chart.ts';

@@ -12,6 +12,8 @@ const ROW_GAP = 36;
 const TITLE_HEIGHT = 24;
 const LINE_HEIGHT = 14;
 export const MAX_LINES = 6;
+/** Room under a recurrent module's layers for its window marker (T slots, one per tick). */
+export const WINDOW_ROW = 18;
 const SELF_LOOP_ROOM = 56;
 const LOOP_STEP = 22;
 const PADDING = 28;
@@ -51,7 +53,7 @@ export interface NetworkLayout {
 
 export function nodeHeight(node: VizNode): number {
   const lines = Math.min(node.lines.length, MAX_LINES);
-  return TITLE_HEIGHT + lines * LINE_HEIGHT + 10;
+  return TITLE_HEIGHT + lines * LINE_HEIGHT + 10 + (node.window === undefined ? 0 : WINDOW_ROW);
 }
 
 function assignColumns(model: VizModel): Map<string, number> {

@@ -2,10 +2,11 @@
 import { edgeLine, modelNode, stopBar } from './edge-marks.ts';
 import { NODE_COLORS } from './edge-styles.ts';
 import type { Cubic } from './geometry.ts';
-import type { EdgeStyleKind } from './model.ts';
+import type { EdgeStyleKind, VizModel } from './model.ts';
+import { auxTag, windowMarker } from './recurrent-marks.ts';
 import { el, label } from './svg.ts';
 
-interface LegendItem {
+export interface LegendItem {
   key: string;
   text: string;
   draw: (x: number, y: number) => string;
@@ -77,19 +78,42 @@ export const LEGEND_ITEMS: LegendItem[] = [
   { key: 'loss', text: 'loss', draw: nodeSample('loss') },
 ];
 
+/** Shown only when the picture has a recurrent module, so feed-forward legends stay short. */
+export const RECURRENT_LEGEND_ITEMS: LegendItem[] = [
+  {
+    key: 'window',
+    text: 'recurrent module: window of T ticks',
+    draw: (x, y) => windowMarker(x + 16, y - 7, 3, false),
+  },
+  {
+    key: 'aux',
+    text: 'DNI + Aux on a state loop',
+    draw: sample('dni', 1, (x, y) => modelNode({ x: x - 14, y }, 'dni') + auxTag({ x: x - 14, y })),
+  },
+];
+
+/** The legend items a picture of this model needs. */
+export function legendItems(model: VizModel): LegendItem[] {
+  const recurrent = model.nodes.some((node) => node.window !== undefined);
+  return recurrent ? [...LEGEND_ITEMS, ...RECURRENT_LEGEND_ITEMS] : LEGEND_ITEMS;
+}
+
 const ITEM_WIDTH = 260;
 const ROW_HEIGHT = 26;
 
-export function legendSize(maxWidth: number): { width: number; height: number; perRow: number } {
-  const perRow = Math.max(1, Math.min(LEGEND_ITEMS.length, Math.floor(maxWidth / ITEM_WIDTH)));
-  const rows = Math.ceil(LEGEND_ITEMS.length / perRow);
+export function legendSize(
+  maxWidth: number,
+  items: LegendItem[] = LEGEND_ITEMS,
+): { width: number; height: number; perRow: number } {
+  const perRow = Math.max(1, Math.min(items.length, Math.floor(maxWidth / ITEM_WIDTH)));
+  const rows = Math.ceil(items.length / perRow);
   return { width: perRow * ITEM_WIDTH, height: rows * ROW_HEIGHT + 24, perRow };
 }
 
 /** The legend as a group at (x, y), wrapped to `maxWidth`. */
-export function legend(x: number, y: number, maxWidth: number): string {
-  const { perRow } = legendSize(maxWidth);
-  const items = LEGEND_ITEMS.map((item, i) => {
+export function legend(x: number, y: number, maxWidth: number, shown: LegendItem[] = LEGEND_ITEMS): string {
+  const { perRow } = legendSize(maxWidth, shown);
+  const items = shown.map((item, i) => {
     const ix = (i % perRow) * ITEM_WIDTH;
     const iy = 24 + Math.floor(i / perRow) * ROW_HEIGHT;
     return el(

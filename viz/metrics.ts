@@ -43,8 +43,9 @@ function bad(why: string): never {
   throw new VizInputError(`dniflow/viz: ${why}`);
 }
 
-const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
-const optionalNumber = (value: unknown): number | undefined => (isNumber(value) ? value : undefined);
+export const isNumber = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value);
+export const optionalNumber = (value: unknown): number | undefined => (isNumber(value) ? value : undefined);
 
 function parseEpoch(line: Record<string, unknown>, where: string): EpochRecord {
   for (const key of ['epoch', 'train_loss', 'test_error']) {
@@ -74,9 +75,9 @@ function parseEpoch(line: Record<string, unknown>, where: string): EpochRecord {
   };
 }
 
-/** Parses metrics.jsonl text; `source` names the file in errors. */
-export function parseMetrics(text: string, source: string): EpochRecord[] {
-  const epochs: EpochRecord[] = [];
+/** The epoch lines of metrics.jsonl text, each with where it is; `source` names the file in errors. */
+export function epochLines(text: string, source: string): { line: Record<string, unknown>; where: string }[] {
+  const lines: { line: Record<string, unknown>; where: string }[] = [];
   text.split('\n').forEach((raw, index) => {
     const trimmed = raw.trim();
     if (trimmed === '') return;
@@ -91,30 +92,58 @@ export function parseMetrics(text: string, source: string): EpochRecord[] {
       bad(`${where} is not a JSON object`);
     const record = line as Record<string, unknown>;
     if (record.type === 'epoch' || (record.type === undefined && 'epoch' in record)) {
-      epochs.push(parseEpoch(record, where));
+      lines.push({ line: record, where });
     }
   });
-  return epochs;
+  return lines;
+}
+
+/** Parses metrics.jsonl text; `source` names the file in errors. */
+export function parseMetrics(text: string, source: string): EpochRecord[] {
+  return epochLines(text, source).map(({ line, where }) => parseEpoch(line, where));
+}
+
+/** A run folder's two files, read but not yet interpreted (feed-forward and recurrent runs share them). */
+export interface RunFiles {
+  dir: string;
+  run: RunInfo & Record<string, unknown>;
+  metricsText: string;
+  metricsPath: string;
 }
 
 /** Reads DIR/run.json and DIR/metrics.jsonl; a folder without a run is an error that says so. */
-export function readRun(dir: string): RunRecord {
+export function readRunFiles(dir: string): RunFiles {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) bad(`no run directory at ${dir}`);
   const runPath = join(dir, 'run.json');
   const metricsPath = join(dir, 'metrics.jsonl');
   if (!existsSync(runPath) || !existsSync(metricsPath)) {
     bad(`no run in ${dir}: expected run.json and metrics.jsonl (written by dniflow train --out ${dir})`);
   }
-  let run: RunInfo;
+  let run: RunFiles['run'];
   try {
-    run = JSON.parse(readFileSync(runPath, 'utf8')) as RunInfo;
+    run = JSON.parse(readFileSync(runPath, 'utf8'));
   } catch {
     bad(`${runPath} is not JSON`);
   }
-  if (typeof run !== 'object' || run === null || typeof run.graph !== 'string') {
+  if (typeof run !== 'object' || run === null || Array.isArray(run) || typeof run.graph !== 'string') {
     bad(`${runPath} has no "graph" name`);
   }
-  const epochs = parseMetrics(readFileSync(metricsPath, 'utf8'), metricsPath);
-  if (epochs.length === 0) bad(`no run in ${dir}: ${metricsPath} has no epoch lines yet`);
-  return { dir, run: { ...run, params: run.params ?? {} }, epochs };
+  return {
+    dir,
+    run: { ...run, params: run.params ?? {} },
+    metricsText: readFileSync(metricsPath, 'utf8'),
+    metricsPath,
+  };
+}
+
+/** A feed-forward run from its files; no epoch lines yet is an error that says so. */
+export function runRecord(files: RunFiles): RunRecord {
+  const epochs = parseMetrics(files.metricsText, files.metricsPath);
+  if (epochs.length === 0) bad(`no run in ${files.dir}: ${files.metricsPath} has no epoch lines yet`);
+  return { dir: files.dir, run: files.run, epochs };
+}
+
+/** Reads a feed-forward run folder (see readRunFiles). */
+export function readRun(dir: string): RunRecord {
+  return runRecord(readRunFiles(dir));
 }

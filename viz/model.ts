@@ -13,6 +13,14 @@ import type {
   Shape,
   SyntheticModelSpec,
 } from '../src/index.ts';
+import {
+  loopGradientDetails,
+  type StateLoop,
+  stateLoopDetails,
+  stateLoopOf,
+  stateUnits,
+  windowOf,
+} from './recurrent-model.ts';
 
 /** How an interface is drawn; cDNI (a DNI with label context) is told apart from plain DNI. */
 export type EdgeStyleKind =
@@ -34,6 +42,8 @@ export interface VizNode {
   shape: Shape;
   /** Hover details, in display order. */
   details: [string, string][];
+  /** A recurrent module's truncation window T, in ticks (drawn as T slots under its layers). */
+  window?: number;
 }
 
 export interface VizEdge {
@@ -50,6 +60,8 @@ export interface VizEdge {
   /** Which model nodes sit on the edge: a synthetic-gradient model M (cDNI when `context`), an input model I. */
   gradientModel?: { context: boolean };
   inputModel?: boolean;
+  /** A recurrent module's state loop: (h, c) crossing one window, drawn with its method's marks. */
+  stateLoop?: StateLoop;
   details: [string, string][];
 }
 
@@ -166,7 +178,13 @@ function interfaceDetails(iface: InterfaceSpec): [string, string][] {
 }
 
 function nodeLines(spec: NodeSpec): string[] {
-  if (spec.kind === 'module') return spec.layers.map(describeLayer);
+  const window = windowOf(spec);
+  if (spec.kind === 'module')
+    return spec.layers.map((layer) =>
+      window !== undefined && layer.kind === 'lstm'
+        ? `${describeLayer(layer)} · T=${window}`
+        : describeLayer(layer),
+    );
   if (spec.kind === 'source') return [`${spec.dataset}${spec.classes ? `, ${spec.classes} classes` : ''}`];
   return [spec.loss];
 }
@@ -180,6 +198,9 @@ function nodeDetails(spec: NodeSpec, shape: Shape): [string, string][] {
     spec.layers.forEach((layer, i) => {
       details.push([`layer ${i + 1}`, describeLayer(layer)]);
     });
+    const window = windowOf(spec);
+    if (window !== undefined)
+      details.push(['window', `T = ${window} tick${window === 1 ? '' : 's'} (truncated BPTT window)`]);
     details.push(['output', formatShape(shape)]);
     if (spec.pUpdate !== undefined) details.push(['p(update)', String(spec.pUpdate)]);
   } else {
@@ -198,13 +219,30 @@ export function vizModel(network: Network, plan: NetworkPlan): VizModel {
     const cluster = spec.cluster ?? DEFAULT_CLUSTER;
     if (!clusterNames.includes(cluster)) clusterNames.push(cluster);
     const shape = plan.outputShapes.get(id) ?? [];
-    return { id, kind: spec.kind, cluster, lines: nodeLines(spec), shape, details: nodeDetails(spec, shape) };
+    const window = windowOf(spec);
+    return {
+      id,
+      kind: spec.kind,
+      cluster,
+      lines: nodeLines(spec),
+      shape,
+      details: nodeDetails(spec, shape),
+      ...(window === undefined ? {} : { window }),
+    };
   });
   const edges: VizEdge[] = network.mapEdges((key, attrs, source, target) => {
     const style = styleOf(attrs.interface);
     const iface = attrs.interface;
     const gradient = iface.kind === 'dni' ? iface : iface.kind === 'unlock' ? iface.gradient : undefined;
     const shape = plan.outputShapes.get(source) ?? [];
+    const sourceSpec = network.getNodeAttributes(source);
+    const loop = stateLoopOf(source, target, attrs.delay, iface, sourceSpec);
+    const generic: [string, string][] = [
+      ['edge', `${source} → ${target}`],
+      ['interface', interfaceTitle(style)],
+      ['carries', formatShape(shape)],
+      ['delay', attrs.delay > 0 ? `${attrs.delay} tick${attrs.delay > 1 ? 's' : ''}` : 'none'],
+    ];
     return {
       key,
       name: edgeName(source, target, attrs.delay),
@@ -215,13 +253,15 @@ export function vizModel(network: Network, plan: NetworkPlan): VizModel {
       shape,
       gradientModel: gradient ? { context: gradient.context === 'label' } : undefined,
       inputModel: iface.kind === 'syntheticInput' || iface.kind === 'unlock',
-      details: [
-        ['edge', `${source} → ${target}`],
-        ['interface', interfaceTitle(style)],
-        ['carries', formatShape(shape)],
-        ['delay', attrs.delay > 0 ? `${attrs.delay} tick${attrs.delay > 1 ? 's' : ''}` : 'none'],
-        ...interfaceDetails(iface),
-      ],
+      ...(loop ? { stateLoop: loop } : {}),
+      details: loop
+        ? [
+            ...stateLoopDetails(source, iface, loop, stateUnits(sourceSpec)),
+            ['interface', interfaceTitle(style)],
+            ...interfaceDetails(iface),
+            ...loopGradientDetails(iface, loop),
+          ]
+        : [...generic, ...interfaceDetails(iface)],
     };
   });
   return {

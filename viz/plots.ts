@@ -1,18 +1,23 @@
 /** The plots of one training run: loss and error per epoch, SG loss and cosine per interface, updates per module. */
 import { schemeTableau10 } from 'd3';
 import { barPanel, emptyPanel, linePanel, type PanelFrame, type Series } from './chart.ts';
-import type { EpochRecord, RunRecord } from './metrics.ts';
+import type { EpochRecord, RunInfo, RunRecord } from './metrics.ts';
 import { label, svgRoot } from './svg.ts';
 
 const PANEL = { width: 520, height: 300, gap: 16 };
 const HEADER = 56;
 
-export function runTitle(record: RunRecord): { title: string; subtitle: string } {
+/** The run's graph and parameters, and its settings (`extra` first: what kind of run it is). */
+export function runTitle(
+  record: { run: RunInfo },
+  extra: string[] = [],
+): { title: string; subtitle: string } {
   const { run } = record;
   const params = Object.entries(run.params)
     .map(([key, value]) => `${key}=${value}`)
     .join(', ');
   const facts = [
+    ...extra,
     run.epochs !== undefined && `${run.epochs} epochs`,
     run.batch !== undefined && `batch ${run.batch}`,
     run.lr !== undefined && `lr ${run.lr}`,
@@ -44,10 +49,9 @@ function updateTotals(epochs: EpochRecord[]): Map<string, number> {
   return totals;
 }
 
-/** Every panel of a run, in a two-column grid, as one SVG. */
-export function renderRunPlots(record: RunRecord): string {
-  const { epochs } = record;
-  const at = (i: number, title: string, yLabel: string, xLabel = 'epoch'): PanelFrame => ({
+/** The frame of the i-th panel in the two-column grid of a run's plots. */
+export function gridFrame(i: number, title: string, yLabel: string, xLabel = 'epoch'): PanelFrame {
+  return {
     x: 16 + (i % 2) * (PANEL.width + PANEL.gap),
     y: HEADER + Math.floor(i / 2) * (PANEL.height + PANEL.gap),
     width: PANEL.width,
@@ -55,7 +59,28 @@ export function renderRunPlots(record: RunRecord): string {
     title,
     xLabel,
     yLabel,
-  });
+  };
+}
+
+/** Panels made with gridFrame, under the run's title, as one SVG. */
+export function gridSvg(panels: string[], heading: { title: string; subtitle: string }): string {
+  const rows = Math.ceil(panels.length / 2);
+  const width = 32 + 2 * PANEL.width + PANEL.gap;
+  const height = HEADER + rows * (PANEL.height + PANEL.gap) + 8;
+  return svgRoot(
+    width,
+    height,
+    { class: 'dniflow-plots' },
+    label(16, 24, heading.title, { class: 'title', 'font-size': 16, 'font-weight': 'bold', fill: '#222' }),
+    label(16, 44, heading.subtitle, { 'font-size': 12, fill: '#555' }),
+    panels,
+  );
+}
+
+/** Every panel of a run, in a two-column grid, as one SVG. */
+export function renderRunPlots(record: RunRecord): string {
+  const { epochs } = record;
+  const at = gridFrame;
   const errorSeries: Series[] = [
     { name: 'test error', color: '#d55e00', points: epochs.map((e) => [e.epoch, e.test_error]) },
   ];
@@ -95,16 +120,5 @@ export function renderRunPlots(record: RunRecord): string {
         )
       : emptyPanel(at(4, 'Updates per module', ''), 'no module update counts in this run'),
   ];
-  const rows = Math.ceil(panels.length / 2);
-  const width = 32 + 2 * PANEL.width + PANEL.gap;
-  const height = HEADER + rows * (PANEL.height + PANEL.gap) + 8;
-  const { title, subtitle } = runTitle(record);
-  return svgRoot(
-    width,
-    height,
-    { class: 'dniflow-plots' },
-    label(16, 24, title, { class: 'title', 'font-size': 16, 'font-weight': 'bold', fill: '#222' }),
-    label(16, 44, subtitle, { 'font-size': 12, fill: '#555' }),
-    panels,
-  );
+  return gridSvg(panels, runTitle(record));
 }

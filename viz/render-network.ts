@@ -11,8 +11,9 @@ import {
   type NetworkLayout,
   type NodeLayout,
 } from './layout.ts';
-import { legend, legendSize } from './legend.ts';
+import { legend, legendItems, legendSize } from './legend.ts';
 import { formatShape, type VizModel, vizModel } from './model.ts';
+import { auxTag, windowMarker } from './recurrent-marks.ts';
 import { el, label, svgRoot, truncate } from './svg.ts';
 
 export interface NetworkSvgOptions {
@@ -51,27 +52,37 @@ function renderNode(layout: NodeLayout): string {
     shown.map((line, i) =>
       label(10, 34 + i * 14, truncate(line, layout.width - 20, 10.5), { 'font-size': 10.5, fill: '#555' }),
     ),
+    node.window !== undefined && windowMarker(10, 30 + shown.length * 14, node.window),
   );
+}
+
+/** The edge's label: its tensor shape and delay; a state loop says it carries (h, c) across a window. */
+function edgeText(layout: EdgeLayout): string {
+  const { edge } = layout;
+  if (edge.stateLoop) return `(h, c) ${formatShape(edge.shape)}  Δt=1 window`;
+  return formatShape(edge.shape) + (edge.delay > 0 ? `  Δt=${edge.delay}` : '');
 }
 
 function renderEdge(layout: EdgeLayout): string {
   const { edge, curve } = layout;
   const marks: string[] = [];
   if (edge.style === 'stopGradient') {
-    const t = layout.route === 'forward' ? tAtX(curve, layout.gradientAnchor.x) : 0.5;
+    // On a state loop the bar sits where a DNI loop's SG model would: at the boundary, off the label.
+    const t = layout.route === 'forward' ? tAtX(curve, layout.gradientAnchor.x) : edge.stateLoop ? 0.3 : 0.5;
     marks.push(stopBar(pointAt(curve, t), tangentAt(curve, t)));
   }
   if (edge.gradientModel)
     marks.push(modelNode(layout.gradientAnchor, edge.gradientModel.context ? 'cdni' : 'dni'));
+  if (edge.stateLoop?.aux) marks.push(auxTag(layout.gradientAnchor));
   if (edge.inputModel) marks.push(modelNode(layout.inputAnchor, 'input'));
-  const shapeText = formatShape(edge.shape) + (edge.delay > 0 ? `  Δt=${edge.delay}` : '');
   return el(
     'g',
     {
-      class: `edge edge-${edge.style}${edge.delay > 0 ? ' edge-delayed' : ''}`,
+      class: `edge edge-${edge.style}${edge.delay > 0 ? ' edge-delayed' : ''}${edge.stateLoop ? ' state-loop' : ''}`,
       'data-edge': edge.name,
       'data-kind': edge.style,
       'data-delay': edge.delay,
+      'data-window': edge.stateLoop?.window,
     },
     // A wide invisible stroke makes thin edges easy to hover in the HTML page.
     el('path', {
@@ -83,7 +94,7 @@ function renderEdge(layout: EdgeLayout): string {
     }),
     edgeLine(curve, edge.style, edge.delay),
     marks,
-    label(layout.labelAnchor.x, layout.labelAnchor.y, shapeText, {
+    label(layout.labelAnchor.x, layout.labelAnchor.y, edgeText(layout), {
       class: 'edge-shape',
       'text-anchor': 'middle',
       'font-size': 10.5,
@@ -126,7 +137,8 @@ export function renderLayoutSvg(
   options: NetworkSvgOptions = {},
 ): string {
   const width = Math.max(layout.width, 560);
-  const legendBox = legendSize(width - 40);
+  const items = legendItems(model);
+  const legendBox = legendSize(width - 40, items);
   const height = TITLE_ROOM + layout.height + legendBox.height + 20;
   return svgRoot(
     width,
@@ -151,7 +163,7 @@ export function renderLayoutSvg(
         el('g', { class: 'nodes' }, [...layout.nodes.values()].map(renderNode)),
       ),
     ),
-    legend(20, TITLE_ROOM + layout.height, width - 40),
+    legend(20, TITLE_ROOM + layout.height, width - 40, items),
   );
 }
 

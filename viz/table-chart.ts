@@ -29,6 +29,9 @@ const METHOD_COLORS: Record<string, string> = {
   cdni: EDGE_STYLES.cdni.stroke,
   unlock: EDGE_STYLES.unlock.stroke,
   syntheticInput: EDGE_STYLES.syntheticInput.stroke,
+  // Recurrent methods: BPTT's state loop is a stopped gradient; DNI + Aux a lighter DNI blue.
+  bptt: EDGE_STYLES.stopGradient.stroke,
+  'dni-aux': '#56b4e9',
 };
 
 export function methodColor(method: string, index: number): string {

@@ -11,8 +11,14 @@ export const PLOT_HELP = `Usage:
 
 With a run folder (written by dniflow train --out DIR: run.json and metrics.jsonl), draws train
 loss and test error per epoch, synthetic-gradient loss and cos(synthetic, true gradient) for each
-interface, and updates per module. With a feed-forward table (written by dniflow table
-feedforward), draws test error per model and method as grouped bars, with the paper's numbers.
+interface, and updates per module. A recurrent run (graphs/copy.ts, graphs/repeat-copy.ts) is
+drawn against ticks seen instead: the largest task length solved and the current one, the error in
+bits per tick, and the state loop's synthetic-gradient loss (with the aux head's) and cosine.
+With a feed-forward table (written by dniflow table feedforward), draws test error per model and
+method as grouped bars, with the paper's numbers. With a recurrent table (dniflow table
+recurrent), draws the largest length solved per task x T and method beside the paper's (* marks a
+recalled figure, † one from the seed summary), and one panel per task x T of each method's length
+solved against ticks seen.
 The extension of FILE picks the output: .svg (a picture) or .html (a page with hover values).
 
 Options:

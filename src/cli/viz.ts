@@ -12,7 +12,9 @@ export const VIZ_HELP = `Usage:
 Draws a network left to right: modules with their layers, each interface styled by kind (backprop,
 stop gradient, DNI, cDNI, synthetic input, complete unlock, delayed/recurrent), synthetic-gradient
 and synthetic-input models as small nodes on their edges, tensor shapes on the edges, clusters with
-their clocks, and a legend. The extension of FILE picks the output:
+their clocks, and a legend. A recurrent module shows its window T (one slot per tick) and its state
+loop: a stop bar for truncated BPTT, the SG model for DNI, SG and "aux" for DNI + Aux.
+The extension of FILE picks the output:
   .svg    a standalone SVG picture
   .html   a self-contained page (d3 inlined) with zoom/pan and hover details
   .gexf   GEXF 1.3 for Gephi (with the layout's positions and colours)
