@@ -1,4 +1,6 @@
 /** dniflow's public API: define networks, train them, read their metrics. */
+
+export { sharedCorpus } from './data/text.ts';
 export {
   defineGraph,
   type GraphDefinition,

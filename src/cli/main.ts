@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { MAIN_HELP } from './help.ts';
 import { runInfo } from './info.ts';
+import { runPartition } from './partition.ts';
 import { runPlot } from './plot.ts';
 import { runTable } from './table.ts';
 import { runTrain } from './train.ts';
@@ -39,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runViz(rest);
       case 'plot':
         return await runPlot(rest);
+      case 'partition':
+        return await runPartition(rest);
       default:
         throw new UsageError(`unknown command '${command}' (see dniflow --help)`);
     }

@@ -3,6 +3,8 @@ import { type Dashboard, DashboardPortInUseError, startDashboard } from '../../v
 import { type GraphDefinition, resolveParams } from '../graph/define.ts';
 import { validateNetwork } from '../graph/validate.ts';
 import type { StepEngine } from '../runtime/engine.ts';
+import { checkRunId, NatsUrlError } from '../runtime/nats/nats-link.ts';
+import type { RecurrentEpochMetrics } from '../runtime/recurrent/recurrent-trainer.ts';
 import { isRecurrentGraph, runRecurrentGraph } from '../runtime/recurrent/run-recurrent.ts';
 import { ResumeMismatchError } from '../runtime/resume.ts';
 import { type RunOptions, type RunResult, runGraph } from '../runtime/run.ts';
@@ -39,9 +41,13 @@ export async function runTrain(argv: string[]): Promise<number> {
     'max-loss': { type: 'string' },
     scheduler: { type: 'string' },
     placement: { type: 'string' },
+    'nats-url': { type: 'string' },
+    'run-id': { type: 'string' },
+    'nats-remote': { type: 'string' },
     dashboard: { type: 'boolean' },
     port: { type: 'string' },
     ticks: { type: 'string' },
+    patience: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -66,20 +72,26 @@ export async function runTrain(argv: string[]): Promise<number> {
     maxLoss: positiveNumber('--max-loss', values['max-loss']),
     scheduler: schedulerFlag(values.scheduler),
     workers: values.placement === undefined ? undefined : { placement: values.placement },
+    nats: natsFlags(values['nats-url'], values['run-id'], values['nats-remote']),
   };
-  if (values.placement !== undefined && options.scheduler !== 'workers')
-    throw new UsageError('--placement needs --scheduler workers');
+  const parallel = options.scheduler === 'workers' || options.scheduler === 'nats';
+  if (values.placement !== undefined && !parallel)
+    throw new UsageError('--placement needs --scheduler workers or nats');
+  if (options.nats !== undefined && options.scheduler !== 'nats')
+    throw new UsageError('--nats-url, --run-id and --nats-remote need --scheduler nats');
   const port = nonNegativeInteger('--port', values.port) ?? 8737;
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   if (values.port !== undefined && !values.dashboard) throw new UsageError('--port needs --dashboard');
   const definition = await loadGraphFile(positionals[0]);
   const json = values.json === true;
   const ticksPerEpoch = positiveInteger('--ticks', values.ticks);
-  if (isRecurrentGraph(definition, options.set)) {
+  const patience = positiveInteger('--patience', values.patience);
+  if (setErrorsAsUsage(() => isRecurrentGraph(definition, options.set))) {
     if (values.dashboard) throw new UsageError('--dashboard does not show recurrent graphs yet');
-    return trainRecurrentCommand(definition, { ...options, ticksPerEpoch }, json);
+    return trainRecurrentCommand(definition, { ...options, ticksPerEpoch, patience }, json);
   }
   if (ticksPerEpoch !== undefined) throw new UsageError('--ticks applies to recurrent graphs only');
+  if (patience !== undefined) throw new UsageError('--patience applies to text (recurrent) graphs only');
   const bar = progressBar(process.stderr, !json);
   const onEvent = (event: TrainEvent): void => {
     if (event.type === 'batch') {
@@ -143,10 +155,9 @@ export async function runTrain(argv: string[]): Promise<number> {
     if (error instanceof RunDirectoryError || error instanceof ResumeMismatchError)
       throw new UsageError(error.message.replace(/^dniflow\/runtime: /, ''));
     const message = (error as Error).message;
-    // A bad --set key or value is a usage mistake, like a bad flag.
-    if (message.includes('--set')) throw new UsageError(message.replace(/^dniflow\/graph: /, ''));
     if (error instanceof PlacementError)
       throw new UsageError(`--placement: ${message.replace(/^dniflow\/runtime: /, '')}`);
+    if (error instanceof NatsUrlError) throw new UsageError(message.replace(/^dniflow\/runtime: /, ''));
     throw error;
   } finally {
     process.off('SIGINT', onSignal);
@@ -170,7 +181,7 @@ export async function runTrain(argv: string[]): Promise<number> {
 /** `train` on a recurrent graph: one line per epoch of ticks (task difficulty, error, the state loop's SG). */
 function trainRecurrentCommand(
   definition: GraphDefinition,
-  options: Omit<RunOptions, 'clock'> & { ticksPerEpoch?: number },
+  options: Omit<RunOptions, 'clock'> & { ticksPerEpoch?: number; patience?: number },
   json: boolean,
 ): number {
   const interrupt = new AbortController();
@@ -190,22 +201,23 @@ function trainRecurrentCommand(
           process.stdout.write(`${JSON.stringify(m)}\n`);
           return;
         }
-        const sg =
-          m.sg_loss === null ? '' : `  sg loss ${m.sg_loss.toExponential(2)} cos ${m.sg_cosine!.toFixed(3)}`;
-        const aux = m.aux_loss === null ? '' : `  aux loss ${m.aux_loss.toExponential(2)}`;
-        process.stdout.write(
-          `epoch ${m.epoch}  ticks ${m.ticks}  N ${m.n} R ${m.r} (length ${m.task_length})  solved ${m.solved_length}  error ${m.bits_per_tick.toFixed(3)} bits/tick${sg}${aux}  ${m.seconds.toFixed(1)}s\n`,
-        );
+        process.stdout.write(`${formatRecurrentEpoch(m)}\n`);
       },
     });
-    const solved = result.history.at(-1)?.solved_length ?? 0;
+    const last = result.history.at(-1);
+    const outcome =
+      last?.task === 'copy'
+        ? { solved_length: last.solved_length, ticks: last.ticks }
+        : { ...result.text, chars: last?.chars ?? 0 };
     if (json) {
-      const { history: _history, ...summary } = result;
-      process.stdout.write(`${JSON.stringify({ done: true, ...summary, solved_length: solved })}\n`);
+      const { history: _history, text: _text, ...summary } = result;
+      process.stdout.write(`${JSON.stringify({ done: true, ...summary, ...outcome })}\n`);
     } else {
-      process.stdout.write(
-        `${result.graph} (${result.method}, T=${result.window}): largest task length solved ${solved} after ${result.history.at(-1)?.ticks ?? 0} ticks\n`,
-      );
+      const what =
+        last?.task === 'copy'
+          ? `largest task length solved ${last.solved_length} after ${last.ticks} ticks`
+          : `test ${result.text?.test_bpc.toFixed(3)} bits/char with the best validation epoch (${result.text?.best_epoch})`;
+      process.stdout.write(`${result.graph} (${result.method}, T=${result.window}): ${what}\n`);
     }
     return 0;
   } catch (error) {
@@ -220,6 +232,28 @@ function trainRecurrentCommand(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** A bad --set key or value is a usage mistake, like a bad flag (exit code 2). */
+function setErrorsAsUsage<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    const message = (error as Error).message;
+    if (message.includes('--set')) throw new UsageError(message.replace(/^dniflow\/graph: /, ''));
+    throw error;
+  }
+}
+
+function formatRecurrentEpoch(m: RecurrentEpochMetrics): string {
+  const sg =
+    m.sg_loss === null ? '' : `  sg loss ${m.sg_loss.toExponential(2)} cos ${m.sg_cosine!.toFixed(3)}`;
+  const aux = m.aux_loss === null ? '' : `  aux loss ${m.aux_loss.toExponential(2)}`;
+  const progress =
+    m.task === 'copy'
+      ? `ticks ${m.ticks}  N ${m.n} R ${m.r} (length ${m.task_length})  solved ${m.solved_length}  error ${m.bits_per_tick.toFixed(3)} bits/tick`
+      : `chars ${m.chars}  train ${m.train_bpc.toFixed(3)}  valid ${m.valid_bpc.toFixed(3)} bits/char (best ${m.best_valid_bpc.toFixed(3)})`;
+  return `epoch ${m.epoch}  ${progress}${sg}${aux}  ${m.seconds.toFixed(1)}s`;
 }
 
 function signalExitCode(signal: string): number {
@@ -247,9 +281,25 @@ function runDirectoryFlag(out: string | undefined, resume: string | undefined, o
   return resume === undefined ? dir : writableDirectory('--resume', dir);
 }
 
-function schedulerFlag(raw: string | undefined): 'lockstep' | 'async' | 'workers' | undefined {
-  if (raw === undefined || raw === 'lockstep' || raw === 'async' || raw === 'workers') return raw;
-  throw new UsageError(`--scheduler must be lockstep, async or workers, got '${raw}'`);
+function schedulerFlag(raw: string | undefined): 'lockstep' | 'async' | 'workers' | 'nats' | undefined {
+  if (raw === undefined || raw === 'lockstep' || raw === 'async' || raw === 'workers' || raw === 'nats')
+    return raw;
+  throw new UsageError(`--scheduler must be lockstep, async, workers or nats, got '${raw}'`);
+}
+
+/** The nats scheduler's flags, checked before any work. */
+function natsFlags(url: string | undefined, run: string | undefined, remote: string | undefined) {
+  if (url === undefined && run === undefined && remote === undefined) return undefined;
+  if (remote !== undefined && url === undefined)
+    throw new UsageError(
+      '--nats-remote needs --nats-url: the server started for a run listens on 127.0.0.1 only, out of reach of other hosts',
+    );
+  try {
+    if (run !== undefined) checkRunId(run);
+  } catch (error) {
+    throw new UsageError(`--run-id: ${(error as Error).message.replace(/^dniflow\/runtime: /, '')}`);
+  }
+  return { url, run, remote: remote?.split(',').map((p) => p.trim()) };
 }
 
 async function openDashboard(definition: GraphDefinition, set: Record<string, string>, port: number) {

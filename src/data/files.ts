@@ -18,12 +18,17 @@ export function readBytes(path: string, what: string): Uint8Array {
 export function readText(path: string, what: string): string {
   const bytes = readBytes(path, what);
   if (bytes.length === 0) throw new Error(`dniflow/data: ${what} ${path} is empty`);
+  let text: string;
   try {
     // fatal: a Latin-1 file silently decoded as UTF-8 would put U+FFFD into the vocabulary.
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new Error(`dniflow/data: ${what} ${path} is not valid UTF-8`);
   }
+  // NUL is valid UTF-8 but never in text: a binary file (an image, a checkpoint) passed by mistake.
+  if (text.includes('\u0000'))
+    throw new Error(`dniflow/data: ${what} ${path} looks binary (it has NUL bytes)`);
+  return text;
 }
 
 /** Throws unless `dir` exists and is a directory. */

@@ -131,3 +131,19 @@ export function splitByFraction<T extends CharIds>(
   }
   return [ids.subarray(0, trainEnd) as T, ids.subarray(trainEnd, validEnd) as T, ids.subarray(validEnd) as T];
 }
+
+const corpora = new Map<string, CharCorpus>();
+
+/**
+ * Moby Dick (no path) or the text file at `path`, loaded once per process: a graph file reads its
+ * vocabulary size to shape the network, and the runtime then trains on the same corpus.
+ */
+export function sharedCorpus(path?: string): CharCorpus {
+  const key = path ? resolve(path) : '';
+  let corpus = corpora.get(key);
+  if (corpus === undefined) {
+    corpus = path ? loadTextFile(path) : loadMobyDick();
+    corpora.set(key, corpus);
+  }
+  return corpus;
+}

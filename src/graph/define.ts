@@ -8,7 +8,9 @@ export type ParamSpec =
   | { type: 'int'; default: number; min?: number; max?: number; description?: string }
   | { type: 'number'; default: number; min?: number; max?: number; description?: string }
   | { type: 'choice'; default: string; choices: readonly string[]; description?: string }
-  | { type: 'boolean'; default: boolean; description?: string };
+  | { type: 'boolean'; default: boolean; description?: string }
+  /** Free text, such as a file path. */
+  | { type: 'string'; default: string; description?: string };
 
 export type ParamValue = number | string | boolean;
 export type ParamValues = Record<string, ParamValue>;
@@ -71,6 +73,8 @@ function parseParam(graph: string, key: string, spec: ParamSpec, raw: string): P
     case 'boolean':
       if (raw !== 'true' && raw !== 'false') return bad('must be true or false');
       return raw === 'true';
+    case 'string':
+      return raw;
   }
 }
 

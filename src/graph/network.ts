@@ -27,6 +27,8 @@ export type NodeSpec = NodeCommon &
         examples?: number;
         /** Copy / Repeat Copy: the curriculum's starting difficulty (default N = R = 1). */
         level?: { n: number; r: number };
+        /** dataset 'text': the UTF-8 file to read. */
+        path?: string;
       }
     | {
         kind: 'module';
@@ -70,6 +72,7 @@ export class NetworkBuilder {
       examples?: number;
       cluster?: string;
       level?: { n: number; r: number };
+      path?: string;
     },
   ): this {
     return this.addNode(name, { kind: 'source', ...spec, shape: [...spec.shape] });

@@ -2,8 +2,11 @@ import { checkCopyLevel } from '../data/copy-task.ts';
 import type { Shape } from '../tensor/tensor.ts';
 import type { Network } from './network.ts';
 
-/** The datasets a recurrent network reads as an endless stream of ticks (DESIGN.md, "Data"). */
-export const STREAM_DATASETS = ['copy', 'repeatCopy'] as const;
+/**
+ * The datasets a recurrent network reads one tick at a time (DESIGN.md, "Data"): Copy and Repeat
+ * Copy (endless, generated), Moby Dick, or a text file the source names by `path`.
+ */
+export const STREAM_DATASETS = ['copy', 'repeatCopy', 'mobyDick', 'text'] as const;
 export type StreamDataset = (typeof STREAM_DATASETS)[number];
 
 export const isStreamDataset = (dataset: string): dataset is StreamDataset =>
@@ -89,8 +92,11 @@ export function checkRecurrent(
     }
   });
   network.forEachNode((node, spec) => {
-    if (spec.kind !== 'source' || spec.level === undefined) return;
-    if (!isStreamDataset(spec.dataset))
+    if (spec.kind !== 'source') return;
+    if (spec.dataset === 'text' && (typeof spec.path !== 'string' || spec.path === ''))
+      fail(`source '${node}' reads a text file but names no path`);
+    if (spec.level === undefined) return;
+    if (spec.dataset !== 'copy' && spec.dataset !== 'repeatCopy')
       fail(`source '${node}' has a starting level, which only Copy and Repeat Copy take`);
     try {
       checkCopyLevel(spec.dataset, spec.level);

@@ -25,7 +25,7 @@ export interface RunIdentity {
   epochs: number;
   train_limit: number | null;
   test_limit: number | null;
-  scheduler: 'lockstep' | 'async' | 'workers';
+  scheduler: 'lockstep' | 'async' | 'workers' | 'nats';
 }
 
 /** A resume asked for something other than the run it would continue. */

@@ -9,6 +9,7 @@ import type { Clock } from './clock.ts';
 import { loadSourceData } from './datasets.ts';
 import type { StepEngine } from './engine.ts';
 import { GraphEngine } from './graph-engine.ts';
+import { type NatsOptions, startNatsEngine } from './nats/nats-engine.ts';
 import type { RecurrentEpochMetrics } from './recurrent/recurrent-trainer.ts';
 import {
   codeVersion,
@@ -54,11 +55,14 @@ export interface RunOptions {
   signal?: AbortSignal;
   /**
    * 'lockstep' (default): deterministic, one step at a time. 'async': modules on their own virtual
-   * clocks. 'workers': modules in worker threads, really in parallel.
+   * clocks. 'workers': modules in worker threads, really in parallel. 'nats': modules in OS
+   * processes joined by a NATS server, on this host or others.
    */
-  scheduler?: 'lockstep' | 'async' | 'workers';
-  /** The workers scheduler's placement and flow control. */
+  scheduler?: 'lockstep' | 'async' | 'workers' | 'nats';
+  /** The workers and nats schedulers' placement and flow control. */
   workers?: WorkerOptions;
+  /** The nats scheduler's server, run id and partitions started by hand. */
+  nats?: Omit<NatsOptions, keyof WorkerOptions>;
   /** Called once the network is built and validated, before training (dashboards, taps). */
   onReady?: (run: { network: Network; plan: NetworkPlan; engine: StepEngine }) => void;
   clock: Clock;
@@ -131,17 +135,22 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
     scheduler,
   };
   const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
+  const parallel = { ...options.workers, initialState: resumed?.checkpoint.state };
   const engine: StepEngine & { dispose(): void | Promise<void> } =
     scheduler === 'workers'
-      ? await WorkerEngine.start(network, plan, prng.stream('init'), optimizer, {
-          ...options.workers,
-          initialState: resumed?.checkpoint.state,
-        })
-      : new GraphEngine(network, plan, prng.stream('init'), optimizer, {
-          schedule: scheduler === 'async' ? (definition.schedule ?? {}) : undefined,
-        });
+      ? await WorkerEngine.start(network, plan, prng.stream('init'), optimizer, parallel)
+      : scheduler === 'nats'
+        ? await startNatsEngine(network, plan, prng.stream('init'), optimizer, {
+            ...parallel,
+            ...options.nats,
+          })
+        : new GraphEngine(network, plan, prng.stream('init'), optimizer, {
+            schedule: scheduler === 'async' ? (definition.schedule ?? {}) : undefined,
+          });
   try {
-    if (resumed && scheduler !== 'workers') engine.loadState(resumed.checkpoint.state);
+    // The parallel schedulers load state as their partitions start (above).
+    if (resumed && scheduler !== 'workers' && scheduler !== 'nats')
+      engine.loadState(resumed.checkpoint.state);
     options.onReady?.({ network, plan, engine });
     const data = loadSourceData(source.dataset, { train: settings.trainLimit, test: settings.testLimit });
     // Last, once everything that can be refused has been: until here a directory's old run is intact.

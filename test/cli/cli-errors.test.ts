@@ -128,7 +128,7 @@ describe('dniflow CLI', () => {
   it('rejects an unknown --scheduler and --port without --dashboard', () => {
     const bad = dniflow('train', 'graphs/mnist-fcn.ts', '--scheduler', 'fast');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("--scheduler must be lockstep, async or workers, got 'fast'");
+    expect(bad.stderr).toContain("--scheduler must be lockstep, async, workers or nats, got 'fast'");
     expect(dniflow('train', 'graphs/mnist-fcn.ts', '--port', '9000').stderr).toContain(
       '--port needs --dashboard',
     );

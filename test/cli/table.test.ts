@@ -37,6 +37,24 @@ describe('dniflow table feedforward', () => {
 
   it('rejects a bad family or table name with exit code 2', () => {
     expect(run('table', 'feedforward', '--only', 'RNN').status).toBe(2);
-    expect(run('table', 'recurrent').status).toBe(2);
+    expect(run('table', 'sideways').status).toBe(2);
+  });
+
+  it('table recurrent refuses bad flags before any cell runs', () => {
+    for (const args of [
+      ['--only', 'FCN'],
+      ['--T', '0,3'],
+      ['--T', '3,3'],
+      ['--methods', 'bptt,lstm'],
+      ['--budget', '10'],
+      ['--epochs', '2'],
+    ]) {
+      const result = run('table', 'recurrent', ...args, '--out', '/nonexistent-dir/t.json');
+      expect(result.status, args.join(' ')).toBe(2);
+    }
+    // A path that cannot be written fails at once, before the first cell.
+    const unwritable = run('table', 'recurrent', '--budget', '100', '--out', '/nonexistent-dir/t.json');
+    expect(unwritable.status).not.toBe(0);
+    expect(unwritable.stderr).toContain('/nonexistent-dir/t.json');
   });
 });

@@ -45,13 +45,21 @@ function makeBoundary(sgScale: number, bootstrapGamma: number, aux = false): Bou
 function boundaryTarget(sgScale: number, gamma: number) {
   const lstm = new LSTM('core', INPUT, H, { prng: new Prng(1) });
   const boundary = makeBoundary(sgScale, gamma);
-  const first = lstm.forwardWindow(uniformTensor([T, B, INPUT], 10), Tensor.zeros([B, H]), Tensor.zeros([B, H]), true);
+  const first = lstm.forwardWindow(
+    uniformTensor([T, B, INPUT], 10),
+    Tensor.zeros([B, H]),
+    Tensor.zeros([B, H]),
+    true,
+  );
   boundary.atEnd(0, first.h, first.c);
   const h1 = first.h.clone();
   const c1 = first.c.clone();
   const inputs = uniformTensor([T, B, INPUT], 11);
   const projection = uniformTensor([T, B, H], 12);
-  const gradOutputs = new Tensor(projection.data.map((v) => v / B), projection.shape);
+  const gradOutputs = new Tensor(
+    projection.data.map((v) => v / B),
+    projection.shape,
+  );
   const second = lstm.forwardWindow(inputs, h1, c1, true);
   const inject = boundary.atEnd(1, second.h, second.c);
   // δ̂_2 (per-lane scale) held fixed for the finite differences: inject / (sgScale / B), or recomputed.
@@ -117,7 +125,12 @@ describe('BoundarySyntheticGradient (DNI on a recurrent state loop, paper §3.2)
   it('learns nothing on the first window and refuses a window it was not given', () => {
     const lstm = new LSTM('core', INPUT, H, { prng: new Prng(1) });
     const boundary = makeBoundary(0.1, 1);
-    const run = lstm.forwardWindow(uniformTensor([T, B, INPUT], 10), Tensor.zeros([B, H]), Tensor.zeros([B, H]), true);
+    const run = lstm.forwardWindow(
+      uniformTensor([T, B, INPUT], 10),
+      Tensor.zeros([B, H]),
+      Tensor.zeros([B, H]),
+      true,
+    );
     boundary.atEnd(0, run.h, run.c);
     const grads = lstm.backwardWindow(null, null, null, { inputGradient: false });
     expect(boundary.atStart(0, grads.gradH0, grads.gradC0, lstm)).toBeNull();

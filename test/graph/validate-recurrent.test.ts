@@ -91,7 +91,7 @@ describe('recurrent modules (paper §3.2)', () => {
       "edge a -> loss: bootstrapGamma and aux belong to a recurrent module's state loop",
     );
     expect(() => validateNetwork(copyNet({ loop: dni({ context: 'label' }) }))).toThrow(
-      "edge core -> core asks for label context, but no data source has labels",
+      'edge core -> core asks for label context, but no data source has labels',
     );
     expect(() => validateNetwork(copyNet({ loop: { kind: 'backprop' } }))).toThrow(
       "state loop of 'core' has interface 'backprop'",

@@ -5,7 +5,7 @@ import { resolveParams } from '../../src/graph/define.ts';
 import { validateNetwork } from '../../src/graph/validate.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { buildRecurrentRun, type RecurrentRun } from '../../src/runtime/recurrent/build.ts';
-import { trainRecurrent } from '../../src/runtime/recurrent/recurrent-trainer.ts';
+import { type CopyEpochMetrics, trainRecurrent } from '../../src/runtime/recurrent/recurrent-trainer.ts';
 import { runRecurrentGraph } from '../../src/runtime/recurrent/run-recurrent.ts';
 import { DivergenceError } from '../../src/runtime/trainer.ts';
 import { Prng } from '../../src/tensor/prng.ts';
@@ -26,7 +26,7 @@ function parameters(run: RecurrentRun): Float32Array[] {
 }
 
 const train = (run: RecurrentRun, epochs: number, ticksPerEpoch: number) =>
-  trainRecurrent(run, { epochs, ticksPerEpoch, clock: new ManualClock() });
+  trainRecurrent(run, { epochs, ticksPerEpoch, clock: new ManualClock() }).history as CopyEpochMetrics[];
 
 describe('the recurrent runtime (paper §3.2, DESIGN.md item 8)', () => {
   it('a dni state loop with sgScale 0 and no aux trains the core exactly as truncated BPTT', () => {

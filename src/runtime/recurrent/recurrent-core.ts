@@ -44,23 +44,37 @@ export class RecurrentCore {
   /** Runs the next window from the carried state: inputs [T, B, I] → outputs [T, B, H] (core-owned). */
   forward(inputs: Tensor): Tensor {
     const batch = inputs.shape[1];
-    const H = this.lstm.hiddenSize;
-    if (this.h === null || this.h.shape[0] !== batch) {
-      if (this.h !== null) {
-        throw new Error(
-          `dniflow/runtime: recurrent module '${this.name}' carries state for ${this.h.shape[0]} lanes, got a window of ${batch}`,
-        );
-      }
-      this.h = Tensor.zeros([batch, H]);
-      this.c = Tensor.zeros([batch, H]);
+    if (this.h === null) {
+      this.h = Tensor.zeros([batch, this.lstm.hiddenSize]);
+      this.c = Tensor.zeros([batch, this.lstm.hiddenSize]);
+    } else if (this.h.shape[0] !== batch) {
+      throw new Error(
+        `dniflow/runtime: recurrent module '${this.name}' carries state for ${this.h.shape[0]} lanes, got a window of ${batch}`,
+      );
     }
     const result = this.lstm.forwardWindow(inputs, this.h, this.c!, true);
     if (allFinite(result.outputs.data) !== -1) throw new NonFiniteOutput(this.name);
-    // The final state is the state loop's message to the next window (forwardWindow copies its
-    // start state before writing, so the cache's own buffers can be passed back).
-    this.h = result.h;
-    this.c = result.c;
+    // The final state is the state loop's message to the next window, kept in the core's own
+    // buffers: an evaluation pass in between reuses the LSTM's.
+    this.h.data.set(result.h.data);
+    this.c!.data.set(result.c.data);
     this.outputs = result.outputs;
+    return result.outputs;
+  }
+
+  /** Forgets the carried state (the lanes start afresh): nothing crosses into the next window. */
+  resetState(): void {
+    this.h?.data.fill(0);
+    this.c?.data.fill(0);
+    // The prediction made at the dropped state has no window to learn from.
+    this.boundary?.model.forget(this.windows);
+  }
+
+  /** A window's outputs from `state` (updated to its end state) without learning or touching the training state. */
+  evaluate(inputs: Tensor, state: { h: Tensor; c: Tensor }): Tensor {
+    const result = this.lstm.forwardWindow(inputs, state.h, state.c, false);
+    state.h.data.set(result.h.data);
+    state.c.data.set(result.c.data);
     return result.outputs;
   }
 

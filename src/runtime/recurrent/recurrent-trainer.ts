@@ -1,10 +1,24 @@
 import type { Clock } from '../clock.ts';
 import { NonFiniteOutput } from '../module-compute.ts';
 import { DEFAULT_MAX_LOSS, DivergenceError, InterruptedError } from '../trainer.ts';
-import type { RecurrentRun } from './build.ts';
+import type { CopyRun, RecurrentRun, TextRun } from './build.ts';
+import type { WindowReport } from './recurrent-engine.ts';
+import { evaluateText, ParameterSnapshot } from './text-evaluation.ts';
+import type { WindowInputs } from './window-loss.ts';
+
+/** What every recurrent epoch reports of the state loop's synthetic gradient (null: bptt). */
+interface SyntheticMetrics {
+  /** Mean regression loss and cosine to the bootstrapped target. */
+  sg_loss: number | null;
+  sg_cosine: number | null;
+  /** DNI+Aux: the aux head's mean regression loss (null without it). */
+  aux_loss: number | null;
+  seconds: number;
+}
 
 /** One epoch (a fixed number of ticks per lane) of a Copy / Repeat Copy run. */
-export interface RecurrentEpochMetrics {
+export interface CopyEpochMetrics extends SyntheticMetrics {
+  task: 'copy';
   epoch: number;
   /** Ticks per lane seen so far. */
   ticks: number;
@@ -15,93 +29,175 @@ export interface RecurrentEpochMetrics {
   solved_length: number;
   /** Training error in bits per target tick over the epoch. */
   bits_per_tick: number;
-  /** The state loop's synthetic gradient: mean regression loss and cosine to its target (null: bptt). */
-  sg_loss: number | null;
-  sg_cosine: number | null;
-  /** DNI+Aux: the aux head's mean regression loss (null without it). */
-  aux_loss: number | null;
-  seconds: number;
 }
+
+/** One epoch of a character-level language model, evaluated on the validation split. */
+export interface TextEpochMetrics extends SyntheticMetrics {
+  task: 'text';
+  epoch: number;
+  /** Characters predicted in training so far (ticks × lanes). */
+  chars: number;
+  train_bpc: number;
+  valid_bpc: number;
+  best_valid_bpc: number;
+}
+
+export type RecurrentEpochMetrics = CopyEpochMetrics | TextEpochMetrics;
 
 export interface RecurrentTrainOptions {
   epochs: number;
   ticksPerEpoch: number;
   clock: Clock;
-  /** Called after each epoch; return false to stop early. */
-  onEpoch?: (metrics: RecurrentEpochMetrics) => boolean | undefined;
+  /** Called after each epoch. */
+  onEpoch?: (metrics: RecurrentEpochMetrics) => void;
   /** Aborting it stops at the next window (InterruptedError). */
   signal?: AbortSignal;
   /** A window's loss above this stops training as diverged (default DEFAULT_MAX_LOSS). */
   maxLoss?: number;
+  /** Text: stop after this many epochs without a better validation figure (default: never). */
+  patience?: number;
 }
 
-const mean = (sum: number, count: number) => (count > 0 ? sum / count : null);
+/** A text run's result beyond its epochs: the test figure of the best validation parameters. */
+export interface TextOutcome {
+  best_epoch: number;
+  test_bpc: number;
+}
 
 /**
- * Trains a recurrent run window by window on its endless stream (no state resets, paper §3.2),
- * feeding the curriculum after every window. An epoch is `ticksPerEpoch` ticks per lane, rounded
- * up to whole windows. Stops early at the task's ceiling.
+ * Trains a recurrent run window by window (no state resets within a pass, paper §3.2). An epoch is
+ * `ticksPerEpoch` ticks per lane, rounded up to whole windows. Copy runs feed the curriculum after
+ * every window; text runs are evaluated on the validation split after every epoch, stop early after
+ * `patience` epochs without improvement, and end with the best parameters restored and scored on
+ * the test split.
  */
-export function trainRecurrent(run: RecurrentRun, options: RecurrentTrainOptions): RecurrentEpochMetrics[] {
-  const { engine, stream, curriculum, window } = run;
-  const history: RecurrentEpochMetrics[] = [];
+export function trainRecurrent(
+  run: RecurrentRun,
+  options: RecurrentTrainOptions,
+): { history: RecurrentEpochMetrics[]; text?: TextOutcome } {
+  return run.kind === 'copy' ? { history: trainCopy(run, options) } : trainText(run, options);
+}
+
+/** Sums of one epoch's windows. */
+class EpochSums {
+  bits = 0;
+  ticks = 0;
+  private sgLoss = 0;
+  private sgCosine = 0;
+  private sgCount = 0;
+  private auxLoss = 0;
+  private auxCount = 0;
+
+  add(report: WindowReport): void {
+    this.bits += report.bits;
+    this.ticks += report.ticks;
+    if (report.sg) {
+      this.sgLoss += report.sg.loss;
+      this.sgCosine += report.sg.cosine;
+      this.sgCount++;
+    }
+    if (report.aux) {
+      this.auxLoss += report.aux.loss;
+      this.auxCount++;
+    }
+  }
+
+  synthetic(seconds: number): SyntheticMetrics {
+    const mean = (sum: number, count: number) => (count > 0 ? sum / count : null);
+    return {
+      sg_loss: mean(this.sgLoss, this.sgCount),
+      sg_cosine: mean(this.sgCosine, this.sgCount),
+      aux_loss: mean(this.auxLoss, this.auxCount),
+      seconds,
+    };
+  }
+}
+
+function trainCopy(run: CopyRun, options: RecurrentTrainOptions): CopyEpochMetrics[] {
+  const { stream, curriculum, window } = run;
+  const history: CopyEpochMetrics[] = [];
   const start = options.clock.now();
-  const maxLoss = options.maxLoss ?? DEFAULT_MAX_LOSS;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
-    let bits = 0;
-    let targetTicks = 0;
-    let sgLoss = 0;
-    let sgCosine = 0;
-    let sgCount = 0;
-    let auxLoss = 0;
-    let auxCount = 0;
+    const sums = new EpochSums();
     for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window) {
-      const signal = options.signal;
-      if (signal?.aborted) throw new InterruptedError(String(signal.reason), engine.core.windows, undefined);
-      const report = step(run, maxLoss);
-      bits += report.bits;
-      targetTicks += report.ticks;
-      if (report.sg) {
-        sgLoss += report.sg.loss;
-        sgCosine += report.sg.cosine;
-        sgCount++;
-      }
-      if (report.aux) {
-        auxLoss += report.aux.loss;
-        auxCount++;
-      }
+      const report = step(run, () => stream.next(window), options);
+      sums.add(report);
       curriculum.observe(window, report.bits, report.ticks);
     }
-    const metrics: RecurrentEpochMetrics = {
+    const metrics: CopyEpochMetrics = {
+      task: 'copy',
       epoch: epoch + 1,
       ticks: stream.ticks,
       n: stream.n,
       r: stream.r,
       task_length: stream.taskLength,
       solved_length: stream.solvedLength,
-      bits_per_tick: targetTicks > 0 ? bits / targetTicks : Number.NaN,
-      sg_loss: mean(sgLoss, sgCount),
-      sg_cosine: mean(sgCosine, sgCount),
-      aux_loss: mean(auxLoss, auxCount),
-      seconds: options.clock.now() - start,
+      bits_per_tick: sums.ticks > 0 ? sums.bits / sums.ticks : Number.NaN,
+      ...sums.synthetic(options.clock.now() - start),
     };
     history.push(metrics);
-    if (options.onEpoch?.(metrics) === false) break;
+    options.onEpoch?.(metrics);
   }
   return history;
 }
 
+function trainText(
+  run: TextRun,
+  options: RecurrentTrainOptions,
+): { history: TextEpochMetrics[]; text: TextOutcome } {
+  const { engine, corpus, train, window } = run;
+  const history: TextEpochMetrics[] = [];
+  const start = options.clock.now();
+  const best = new ParameterSnapshot(engine);
+  let bestValid = Number.POSITIVE_INFINITY;
+  let bestEpoch = 0;
+  let chars = 0;
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    const sums = new EpochSums();
+    for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window)
+      sums.add(step(run, () => train.next(), options));
+    chars += sums.ticks;
+    const valid = evaluateText(run, corpus.valid);
+    if (valid < bestValid) {
+      bestValid = valid;
+      bestEpoch = epoch + 1;
+      best.take();
+    }
+    const metrics: TextEpochMetrics = {
+      task: 'text',
+      epoch: epoch + 1,
+      chars,
+      train_bpc: sums.bits / sums.ticks,
+      valid_bpc: valid,
+      best_valid_bpc: bestValid,
+      ...sums.synthetic(options.clock.now() - start),
+    };
+    history.push(metrics);
+    options.onEpoch?.(metrics);
+    if (options.patience !== undefined && epoch + 1 - bestEpoch >= options.patience) break;
+  }
+  best.restore();
+  return { history, text: { best_epoch: bestEpoch, test_bpc: evaluateText(run, corpus.test) } };
+}
+
 /** One window, with NaN, infinite or exploding values stopping the run, naming where and when. */
-function step(run: RecurrentRun, maxLoss: number) {
-  const { engine, stream, window } = run;
+function step<D extends WindowInputs>(
+  run: { engine: { core: { windows: number }; lossName: string; step(data: D): WindowReport } },
+  next: () => D,
+  options: RecurrentTrainOptions,
+): WindowReport {
+  const { engine } = run;
   const at = engine.core.windows;
-  let report: ReturnType<typeof engine.step>;
+  const signal = options.signal;
+  if (signal?.aborted) throw new InterruptedError(String(signal.reason), at, undefined);
+  let report: WindowReport;
   try {
-    report = engine.step(stream.next(window));
+    report = engine.step(next());
   } catch (error) {
     if (error instanceof NonFiniteOutput) throw new DivergenceError(error.module, at, undefined);
     throw error;
   }
+  const maxLoss = options.maxLoss ?? DEFAULT_MAX_LOSS;
   if (report.loss > maxLoss)
     throw new DivergenceError(engine.lossName, at, undefined, { value: report.loss, limit: maxLoss });
   return report;

@@ -9,7 +9,7 @@ import { checkRunDirectory } from '../run-directory.ts';
 import { openRunOutput } from '../run-output.ts';
 import { InterruptedError } from '../trainer.ts';
 import { buildRecurrentRun, isRecurrentNetwork } from './build.ts';
-import { type RecurrentEpochMetrics, trainRecurrent } from './recurrent-trainer.ts';
+import { type RecurrentEpochMetrics, type TextOutcome, trainRecurrent } from './recurrent-trainer.ts';
 
 /** Ticks per lane in an epoch when a stream graph's training block does not say. */
 export const DEFAULT_TICKS_PER_EPOCH = 5000;
@@ -25,6 +25,8 @@ export interface RecurrentRunResult {
   lr: number;
   seed: number;
   history: RecurrentEpochMetrics[];
+  /** Text runs: the best validation epoch and its test bits per character. */
+  text?: TextOutcome;
 }
 
 /** Whether a graph file, with these --set pairs, builds a recurrent network (paper §3.2). */
@@ -43,7 +45,7 @@ function refuse(why: string): never {
  */
 export function runRecurrentGraph(
   definition: GraphDefinition,
-  options: RunOptions & { ticksPerEpoch?: number },
+  options: RunOptions & { ticksPerEpoch?: number; patience?: number },
 ): RecurrentRunResult {
   const name = definition.name;
   if ((options.scheduler ?? 'lockstep') !== 'lockstep')
@@ -90,25 +92,27 @@ export function runRecurrentGraph(
             scheduler: 'lockstep',
             backend: backend().name,
             network: networkToJSON(network),
+            // A text run's vocabulary, in id order: what sampling from the run decodes with.
+            ...(run.kind === 'text' ? { vocabulary: run.corpus.vocabulary.chars.join('') } : {}),
           },
           [],
           { checkpoints: false },
         );
   try {
-    const history = trainRecurrent(run, {
+    const { history, text } = trainRecurrent(run, {
       epochs,
       ticksPerEpoch,
       clock: options.clock,
       signal: options.signal,
       maxLoss: options.maxLoss,
+      patience: options.patience,
       onEpoch: (metrics) => {
         output?.epoch(metrics);
         options.onRecurrentEpoch?.(metrics);
-        return undefined;
       },
     });
     output?.finish('completed');
-    return { ...summary, history };
+    return { ...summary, history, ...(text ? { text } : {}) };
   } catch (error) {
     output?.finish(error instanceof InterruptedError ? 'interrupted' : 'failed', error);
     throw error;

@@ -12,8 +12,8 @@ export interface PlainTensor {
   data: Float32Array;
 }
 
-/** What a worker is started with (`workerData`). */
-export interface WorkerInit {
+/** What a partition is started with (a worker's `workerData`, a NATS process's join answer). */
+export interface PartitionInit {
   index: number;
   network: SerializedGraph<NodeSpec, EdgeSpec, NetworkAttributes>;
   /** The run's initialisation stream (seed and name): the worker's models are built from it, then overwritten by `state`. */
@@ -28,10 +28,14 @@ export interface WorkerInit {
   split: string[];
   /** Its modules' and edges' state, split from the coordinator's copy of the network. */
   state: Record<string, PlainTensor>;
-  /** A port to every other worker, by index (null at its own). */
-  peers: (MessagePort | null)[];
   /** Extra milliseconds per message, by module (WorkerOptions.delays). */
   delays: Record<string, number>;
+}
+
+/** What a worker thread is started with (`workerData`). */
+export interface WorkerInit extends PartitionInit {
+  /** A port to every other worker, by index (null at its own). */
+  peers: (MessagePort | null)[];
 }
 
 /** Coordinator → worker. */
@@ -59,4 +63,4 @@ export type FromWorker =
   | { type: 'synced'; id: number; sent: number; received: number; waiting: string[] }
   | { type: 'state'; id: number; state: Record<string, PlainTensor> }
   | { type: 'nonFinite'; module: string; step: number }
-  | { type: 'failed'; message: string; node: string | undefined; step: number | undefined };
+  | { type: 'failed'; index: number; message: string; node: string | undefined; step: number | undefined };

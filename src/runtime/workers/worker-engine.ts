@@ -17,6 +17,7 @@ import type { LossRecord } from '../partition.ts';
 import { reportResults } from '../step-report.ts';
 import { StepWindow } from '../step-window.ts';
 import { toEnvelope } from './envelope.ts';
+import type { Answer, PartitionPool, WorkerFailedError } from './partition-pool.ts';
 import {
   defaultPlacement,
   type Placement,
@@ -25,10 +26,19 @@ import {
   stateOwner,
   workerOf,
 } from './placement.ts';
-import type { FromWorker, PlainTensor, WorkerInit } from './protocol.ts';
-import { WorkerFailedError, WorkerPool } from './worker-pool.ts';
+import type { FromWorker, PartitionInit, PlainTensor } from './protocol.ts';
+import { WorkerPool } from './worker-pool.ts';
 
-export { WorkerFailedError } from './worker-pool.ts';
+export { WorkerFailedError } from './partition-pool.ts';
+
+/** Starts the partitions (worker threads by default; NATS processes for the nats scheduler). */
+export type PoolFactory = (
+  inits: PartitionInit[],
+  transfer: ArrayBuffer[][],
+  onMessage: (message: Exclude<FromWorker, Answer>) => void,
+  onFailure: (error: WorkerFailedError) => void,
+  lastStep: () => number | undefined,
+) => PartitionPool;
 
 export interface WorkerOptions {
   /** Worker groups as `--placement` writes them ("a,b|c,d"); default: `workers` balanced groups. */
@@ -44,6 +54,8 @@ export interface WorkerOptions {
   delays?: Record<string, number>;
   /** State to start from (a resumed run's checkpoint): workers load state only as they start. */
   initialState?: Record<string, Tensor>;
+  /** What runs the partitions (default: worker threads); the nats scheduler passes its processes. */
+  pool?: PoolFactory;
 }
 
 /**
@@ -57,7 +69,7 @@ export interface WorkerOptions {
  */
 export class WorkerEngine implements StepEngine {
   private readonly replica: GraphEngine;
-  private readonly pool: WorkerPool;
+  private readonly pool: PartitionPool;
   private readonly placement: Placement;
   private readonly edgeList: { label: string; source: string; spec: InterfaceSpec }[];
   private losses: LossRecord[] = [];
@@ -118,7 +130,13 @@ export class WorkerEngine implements StepEngine {
     options: WorkerOptions = {},
   ): Promise<WorkerEngine> {
     const engine = new WorkerEngine(network, plan, prng, optimizer, options);
-    await engine.pool.ready();
+    try {
+      await engine.pool.ready();
+    } catch (error) {
+      // Threads or processes left running would keep this process alive after the error.
+      await engine.dispose();
+      throw error;
+    }
     return engine;
   }
 
@@ -133,9 +151,9 @@ export class WorkerEngine implements StepEngine {
     prng: Prng,
     optimizer: OptimizerSpec,
     options: WorkerOptions,
-  ): WorkerPool {
+  ): PartitionPool {
     const network = networkToJSON(this.network);
-    const inits: Omit<WorkerInit, 'peers'>[] = [];
+    const inits: PartitionInit[] = [];
     const transfers: ArrayBuffer[][] = [];
     this.placement.groups.forEach((nodes, index) => {
       const plain: Record<string, PlainTensor> = {};
@@ -156,7 +174,8 @@ export class WorkerEngine implements StepEngine {
       });
       transfers.push(Object.values(plain).map((t) => t.data.buffer as ArrayBuffer));
     });
-    return new WorkerPool(
+    const pool: PoolFactory = options.pool ?? ((...args) => new WorkerPool(...args));
+    return pool(
       inits,
       transfers,
       (message) => this.onMessage(message),
@@ -177,11 +196,9 @@ export class WorkerEngine implements StepEngine {
         this.nonFinite ??= message.module;
         this.wake?.();
         return;
-      case 'failed': {
-        const modules = message.node ? [message.node] : this.placement.groups.flat();
-        this.pool.fail(new WorkerFailedError(modules, message.step, message.message));
+      case 'failed':
+        this.pool.fail(this.pool.failed(message.index, message.message, message.node, message.step));
         return;
-      }
     }
   }
 
@@ -306,6 +323,12 @@ export class WorkerEngine implements StepEngine {
     const index = this.placement.nodeWorker.get(module);
     if (index === undefined) throw new Error(`dniflow/runtime: no module named '${module}'`);
     this.pool.post(index, { type: 'fault', mode });
+  }
+
+  /** The OS process running `module`, under the nats scheduler (worker threads have none). */
+  processOf(module: string): number | undefined {
+    const index = this.placement.nodeWorker.get(module);
+    return index === undefined ? undefined : this.pool.pid(index);
   }
 
   async dispose(): Promise<void> {
