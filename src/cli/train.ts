@@ -48,6 +48,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     port: { type: 'string' },
     ticks: { type: 'string' },
     patience: { type: 'string' },
+    clip: { type: 'string' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -86,12 +87,14 @@ export async function runTrain(argv: string[]): Promise<number> {
   const json = values.json === true;
   const ticksPerEpoch = positiveInteger('--ticks', values.ticks);
   const patience = positiveInteger('--patience', values.patience);
+  const clipNorm = positiveNumber('--clip', values.clip);
   if (setErrorsAsUsage(() => isRecurrentGraph(definition, options.set))) {
     if (values.dashboard) throw new UsageError('--dashboard does not show recurrent graphs yet');
-    return trainRecurrentCommand(definition, { ...options, ticksPerEpoch, patience }, json);
+    return trainRecurrentCommand(definition, { ...options, ticksPerEpoch, patience, clipNorm }, json);
   }
   if (ticksPerEpoch !== undefined) throw new UsageError('--ticks applies to recurrent graphs only');
   if (patience !== undefined) throw new UsageError('--patience applies to text (recurrent) graphs only');
+  if (clipNorm !== undefined) throw new UsageError('--clip applies to recurrent graphs only');
   const bar = progressBar(process.stderr, !json);
   const onEvent = (event: TrainEvent): void => {
     if (event.type === 'batch') {
@@ -179,11 +182,11 @@ export async function runTrain(argv: string[]): Promise<number> {
 
 /** 128 + the signal's number, as a shell reports a process a signal ended. */
 /** `train` on a recurrent graph: one line per epoch of ticks (task difficulty, error, the state loop's SG). */
-function trainRecurrentCommand(
+async function trainRecurrentCommand(
   definition: GraphDefinition,
-  options: Omit<RunOptions, 'clock'> & { ticksPerEpoch?: number; patience?: number },
+  options: Omit<RunOptions, 'clock'> & { ticksPerEpoch?: number; patience?: number; clipNorm?: number },
   json: boolean,
-): number {
+): Promise<number> {
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) process.exit(signalExitCode(signal));
@@ -192,7 +195,7 @@ function trainRecurrentCommand(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = runRecurrentGraph(definition, {
+    const result = await runRecurrentGraph(definition, {
       ...options,
       clock: wallClock,
       signal: interrupt.signal,

@@ -28,6 +28,8 @@ export interface TrainingDefaults {
    * ticks per lane. `batch` is then the number of lanes.
    */
   ticksPerEpoch?: number;
+  /** Recurrent cores: clip the global L2 norm of the core's gradient per window to this. */
+  clipNorm?: number;
 }
 
 /** Virtual-time settings for the asynchronous scheduler (module compute costs, edge latency). */
@@ -107,7 +109,7 @@ export function trainingDefaults(definition: GraphDefinition, params: ParamValue
       `dniflow/graph: graph '${definition.name}' training.${field} ${why}, got ${String(value)}`,
     );
   };
-  const { epochs, batch, lr, optimizer, momentum, lrSchedule, ticksPerEpoch } = training;
+  const { epochs, batch, lr, optimizer, momentum, lrSchedule, ticksPerEpoch, clipNorm } = training;
   if (!(Number.isInteger(epochs) && epochs >= 1)) bad('epochs', 'must be a positive integer', epochs);
   if (!(Number.isInteger(batch) && batch >= 1)) bad('batch', 'must be a positive integer', batch);
   if (!(Number.isFinite(lr) && lr > 0)) bad('lr', 'must be a positive number', lr);
@@ -117,6 +119,8 @@ export function trainingDefaults(definition: GraphDefinition, params: ParamValue
     bad('momentum', 'must be in [0, 1)', momentum);
   if (ticksPerEpoch !== undefined && !(Number.isInteger(ticksPerEpoch) && ticksPerEpoch >= 1))
     bad('ticksPerEpoch', 'must be a positive integer', ticksPerEpoch);
+  if (clipNorm !== undefined && !(Number.isFinite(clipNorm) && clipNorm > 0))
+    bad('clipNorm', 'must be a positive number', clipNorm);
   if (lrSchedule !== undefined) {
     if (typeof lrSchedule !== 'function')
       bad('lrSchedule', 'must be a function of the epoch', typeof lrSchedule);

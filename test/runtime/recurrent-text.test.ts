@@ -29,13 +29,13 @@ function build(set: Record<string, string>, seed = 1): TextRun {
 }
 
 const train = (run: TextRun, epochs: number, ticksPerEpoch: number, patience?: number) =>
-  trainRecurrent(run, { epochs, ticksPerEpoch, clock: new ManualClock(), patience }) as {
+  trainRecurrent(run, { epochs, ticksPerEpoch, clock: new ManualClock(), patience }) as Promise<{
     history: TextEpochMetrics[];
     text: { best_epoch: number; test_bpc: number };
-  };
+  }>;
 
 describe('character-level language model on the recurrent runtime', () => {
-  it('counts bits per character: uniform logits cost log2(V) bits, the gradient sums over the window', () => {
+  it('counts bits per character: uniform logits cost log2(V) bits, the gradient sums over the window', async () => {
     const loss = new TokenLoss('next');
     const V = 8;
     const T = 3;
@@ -52,7 +52,7 @@ describe('character-level language model on the recurrent runtime', () => {
     expect(loss.backward().data[0]).toBeCloseTo(((1 / V - 1) / B) * 1, 6);
   });
 
-  it('carries state across windows and resets it, marked fresh, when the lanes start over', () => {
+  it('carries state across windows and resets it, marked fresh, when the lanes start over', async () => {
     const ids = new Uint8Array(Array.from({ length: 41 }, (_, i) => i % 5));
     const windows = new TextWindows(ids, 5, 2, 4);
     const fresh = Array.from({ length: 2 * windows.windowsPerPass + 1 }, () => windows.next().fresh);
@@ -62,8 +62,8 @@ describe('character-level language model on the recurrent runtime', () => {
     expect(windows.passes).toBe(2);
   });
 
-  it('learns: validation bits per character fall, and the best epoch is scored on test', () => {
-    const { history, text } = train(build({ method: 'dni' }), 4, 150);
+  it('learns: validation bits per character fall, and the best epoch is scored on test', async () => {
+    const { history, text } = await train(build({ method: 'dni' }), 4, 150);
     expect(history[3].valid_bpc).toBeLessThan(history[0].valid_bpc - 0.5);
     expect(history[3].train_bpc).toBeLessThan(history[0].train_bpc);
     expect(text.best_epoch).toBeGreaterThan(0);
@@ -71,24 +71,24 @@ describe('character-level language model on the recurrent runtime', () => {
     expect(history[3].chars).toBe(4 * Math.ceil(150 / 5) * 5 * 4);
   });
 
-  it('the same seed gives the same numbers twice (DNI + Aux)', () => {
-    const a = train(build({ method: 'dni-aux' }, 3), 2, 50);
-    const b = train(build({ method: 'dni-aux' }, 3), 2, 50);
+  it('the same seed gives the same numbers twice (DNI + Aux)', async () => {
+    const a = await train(build({ method: 'dni-aux' }, 3), 2, 50);
+    const b = await train(build({ method: 'dni-aux' }, 3), 2, 50);
     expect(b).toEqual(a);
   });
 
-  it('stops early after `patience` epochs without a better validation figure', () => {
+  it('stops early after `patience` epochs without a better validation figure', async () => {
     // A learning rate of 0 never improves on the first epoch.
     const network = charLm.build(resolveParams(charLm, { text: corpusPath, units: '8', method: 'bptt' }));
     const run = buildRecurrentRun(network, validateNetwork(network), new Prng(1).stream('init'), {
       batch: 4,
       optimizer: { kind: 'sgd', lr: 1e-12 },
     }) as TextRun;
-    const { history } = train(run, 10, 20, 2);
+    const { history } = await train(run, 10, 20, 2);
     expect(history.length).toBeLessThan(10);
   });
 
-  it('refuses a missing, empty, binary or too-short text file, naming it', () => {
+  it('refuses a missing, empty, binary or too-short text file, naming it', async () => {
     const empty = join(dir, 'empty.txt');
     writeFileSync(empty, '');
     const binary = join(dir, 'image.bin');

@@ -25,15 +25,16 @@ function parameters(run: RecurrentRun): Float32Array[] {
   return [...core.lstm.parameters(), ...readout.layers.parameters()].map((p) => p.value.data.slice());
 }
 
-const train = (run: RecurrentRun, epochs: number, ticksPerEpoch: number) =>
-  trainRecurrent(run, { epochs, ticksPerEpoch, clock: new ManualClock() }).history as CopyEpochMetrics[];
+const train = async (run: RecurrentRun, epochs: number, ticksPerEpoch: number) =>
+  (await trainRecurrent(run, { epochs, ticksPerEpoch, clock: new ManualClock() }))
+    .history as CopyEpochMetrics[];
 
 describe('the recurrent runtime (paper §3.2, DESIGN.md item 8)', () => {
-  it('a dni state loop with sgScale 0 and no aux trains the core exactly as truncated BPTT', () => {
+  it('a dni state loop with sgScale 0 and no aux trains the core exactly as truncated BPTT', async () => {
     const bptt = build({ method: 'bptt' });
     const dni = build({ method: 'dni', scale: '0' });
-    train(bptt, 1, 60);
-    const history = train(dni, 1, 60);
+    await train(bptt, 1, 60);
+    const history = await train(dni, 1, 60);
     // The synthetic gradient did learn (its loss is reported) while injecting nothing.
     expect(history[0].sg_loss).not.toBeNull();
     const a = parameters(bptt);
@@ -42,62 +43,56 @@ describe('the recurrent runtime (paper §3.2, DESIGN.md item 8)', () => {
     for (let i = 0; i < a.length; i++) expect(b[i]).toEqual(a[i]);
     // ...and a non-zero scale does change the core.
     const scaled = build({ method: 'dni', scale: '0.5' });
-    train(scaled, 1, 60);
+    await train(scaled, 1, 60);
     expect(parameters(scaled)[1]).not.toEqual(a[1]);
   });
 
-  it('the same seed gives the same numbers twice (DNI + Aux)', () => {
-    const first = train(build({ method: 'dni-aux' }, 4, 7), 2, 45);
-    const second = train(build({ method: 'dni-aux' }, 4, 7), 2, 45);
+  it('the same seed gives the same numbers twice (DNI + Aux)', async () => {
+    const first = await train(build({ method: 'dni-aux' }, 4, 7), 2, 45);
+    const second = await train(build({ method: 'dni-aux' }, 4, 7), 2, 45);
     expect(second).toEqual(first);
     expect(first[1].aux_loss).not.toBeNull();
-    const other = train(build({ method: 'dni-aux' }, 4, 8), 2, 45);
+    const other = await train(build({ method: 'dni-aux' }, 4, 8), 2, 45);
     expect(other[1].bits_per_tick).not.toBe(first[1].bits_per_tick);
   });
 
-  it('stops on NaN naming the module and the window, and on an exploding loss naming the loss', () => {
+  it('stops on NaN naming the module and the window, and on an exploding loss naming the loss', async () => {
     const run = build({ method: 'dni' });
-    train(run, 1, 9);
+    await train(run, 1, 9);
     run.engine.core.lstm.recurrentWeight.value.data[0] = Number.NaN;
-    const error = (() => {
-      try {
-        train(run, 1, 9);
-      } catch (e) {
-        return e;
-      }
-    })();
+    const error = await train(run, 1, 9).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DivergenceError);
     expect((error as DivergenceError).module).toBe('core');
     expect((error as DivergenceError).step).toBe(3);
-    expect(() =>
+    await expect(
       trainRecurrent(build({ method: 'bptt' }), {
         epochs: 1,
         ticksPerEpoch: 9,
         clock: new ManualClock(),
         maxLoss: 1e-3,
       }),
-    ).toThrow("dniflow/runtime: training diverged at step 0: the loss of 'bits'");
+    ).rejects.toThrow("dniflow/runtime: training diverged at step 0: the loss of 'bits'");
   });
 
-  it('learns Copy: solves N = 1 (length 4) within 6000 ticks', () => {
+  it('learns Copy: solves N = 1 (length 4) within 6000 ticks', async () => {
     const network = copy.build(resolveParams(copy, { units: '32', method: 'dni' }));
     const run = buildRecurrentRun(network, validateNetwork(network), new Prng(1).stream('init'), {
       batch: 16,
       optimizer,
     });
-    const history = train(run, 1, 6000);
+    const history = await train(run, 1, 6000);
     expect(history[0].solved_length).toBeGreaterThanOrEqual(4);
   });
 
-  it('refuses what the recurrent runtime cannot do yet, before any work', () => {
+  it('refuses what the recurrent runtime cannot do yet, before any work', async () => {
     const clock = new ManualClock();
-    expect(() => runRecurrentGraph(repeatCopy, { clock, scheduler: 'workers' })).toThrow(
+    await expect(runRecurrentGraph(repeatCopy, { clock, scheduler: 'workers' })).rejects.toThrow(
       "dniflow/runtime: graph 'repeat-copy' is recurrent; only --scheduler lockstep runs recurrent modules so far",
     );
-    expect(() => runRecurrentGraph(repeatCopy, { clock, resume: true, outDir: '/tmp/x' })).toThrow(
+    await expect(runRecurrentGraph(repeatCopy, { clock, resume: true, outDir: '/tmp/x' })).rejects.toThrow(
       'resuming recurrent runs is not supported yet',
     );
-    expect(() => runRecurrentGraph(repeatCopy, { clock, trainLimit: 5 })).toThrow(
+    await expect(runRecurrentGraph(repeatCopy, { clock, trainLimit: 5 })).rejects.toThrow(
       '--train-limit and --test-limit do not apply',
     );
   });

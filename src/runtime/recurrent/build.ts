@@ -60,7 +60,7 @@ export function buildRecurrentRun(
   network: Network,
   plan: NetworkPlan,
   prng: Prng,
-  options: { batch: number; optimizer: OptimizerSpec },
+  options: { batch: number; optimizer: OptimizerSpec; clipNorm?: number },
 ): RecurrentRun {
   const cores = network.filterNodes((node) => recurrentUnits(network, node) !== null);
   if (cores.length !== 1)
@@ -126,6 +126,7 @@ export function buildRecurrentRun(
     lstm,
     createOptimizer(lstm.parameters(), options.optimizer, MODULE_MOMENTUM, core),
     boundary,
+    options.clipNorm,
   );
   const layers = instantiateModule(readout, readoutSpec.layers, [units], prng.stream(readout));
   const readoutCompute = new ModuleCompute(

@@ -33,7 +33,18 @@ export class RecurrentCore {
   /** Windows completed (forward and backward): the index of the next window. */
   windows = 0;
 
-  constructor(name: string, lstm: LSTM, optimizer: Optimizer, boundary: BoundarySyntheticGradient | null) {
+  /**
+   * @param clipNorm the largest global L2 norm of the core's parameter gradient per window (larger
+   *   ones are scaled down to it), the usual guard of LSTMs against exploding gradients; none if
+   *   undefined.
+   */
+  constructor(
+    name: string,
+    lstm: LSTM,
+    optimizer: Optimizer,
+    boundary: BoundarySyntheticGradient | null,
+    readonly clipNorm?: number,
+  ) {
     this.name = name;
     this.lstm = lstm;
     this.optimizer = optimizer;
@@ -110,6 +121,7 @@ export class RecurrentCore {
     this.optimizer.zeroGrad();
     const { gradH0, gradC0 } = this.lstm.backwardWindow(grads, injectH, injectC, { inputGradient: false });
     if (boundary !== null) learning.sg = boundary.atStart(window, gradH0, gradC0, this.lstm);
+    if (this.clipNorm !== undefined) clipGlobalNorm(this.lstm.parameters(), this.clipNorm);
     this.optimizer.step();
     this.windows++;
     return learning;
@@ -125,5 +137,18 @@ export class RecurrentCore {
       this.gradOutputs = Tensor.zeros(gradOutputs.shape);
     this.gradOutputs.data.set(gradOutputs.data);
     return this.gradOutputs;
+  }
+}
+
+/** Scales the parameters' gradients so that their global L2 norm is at most `limit`. */
+function clipGlobalNorm(parameters: readonly { grad: Tensor }[], limit: number): void {
+  let squares = 0;
+  for (const { grad } of parameters) for (const g of grad.data) squares += g * g;
+  const norm = Math.sqrt(squares);
+  if (!(norm > limit)) return;
+  const scale = limit / norm;
+  for (const { grad } of parameters) {
+    const data = grad.data;
+    for (let i = 0; i < data.length; i++) data[i] *= scale;
   }
 }

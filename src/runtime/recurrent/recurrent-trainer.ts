@@ -71,12 +71,19 @@ export interface TextOutcome {
  * `patience` epochs without improvement, and end with the best parameters restored and scored on
  * the test split.
  */
-export function trainRecurrent(
+export async function trainRecurrent(
   run: RecurrentRun,
   options: RecurrentTrainOptions,
-): { history: RecurrentEpochMetrics[]; text?: TextOutcome } {
-  return run.kind === 'copy' ? { history: trainCopy(run, options) } : trainText(run, options);
+): Promise<{ history: RecurrentEpochMetrics[]; text?: TextOutcome }> {
+  return run.kind === 'copy' ? { history: await trainCopy(run, options) } : trainText(run, options);
 }
+
+/**
+ * Windows between two returns to the event loop: the math is synchronous, and a signal handler
+ * (SIGINT, SIGTERM → the AbortSignal) only runs when the loop is given a turn.
+ */
+const WINDOWS_PER_TURN = 16;
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Sums of one epoch's windows. */
 class EpochSums {
@@ -113,13 +120,14 @@ class EpochSums {
   }
 }
 
-function trainCopy(run: CopyRun, options: RecurrentTrainOptions): CopyEpochMetrics[] {
+async function trainCopy(run: CopyRun, options: RecurrentTrainOptions): Promise<CopyEpochMetrics[]> {
   const { stream, curriculum, window } = run;
   const history: CopyEpochMetrics[] = [];
   const start = options.clock.now();
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     const sums = new EpochSums();
     for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window) {
+      if (run.engine.core.windows % WINDOWS_PER_TURN === 0) await turn();
       const report = step(run, () => stream.next(window), options);
       sums.add(report);
       curriculum.observe(window, report.bits, report.ticks);
@@ -141,10 +149,10 @@ function trainCopy(run: CopyRun, options: RecurrentTrainOptions): CopyEpochMetri
   return history;
 }
 
-function trainText(
+async function trainText(
   run: TextRun,
   options: RecurrentTrainOptions,
-): { history: TextEpochMetrics[]; text: TextOutcome } {
+): Promise<{ history: TextEpochMetrics[]; text: TextOutcome }> {
   const { engine, corpus, train, window } = run;
   const history: TextEpochMetrics[] = [];
   const start = options.clock.now();
@@ -154,8 +162,10 @@ function trainText(
   let chars = 0;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     const sums = new EpochSums();
-    for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window)
+    for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window) {
+      if (run.engine.core.windows % WINDOWS_PER_TURN === 0) await turn();
       sums.add(step(run, () => train.next(), options));
+    }
     chars += sums.ticks;
     const valid = evaluateText(run, corpus.valid);
     if (valid < bestValid) {

@@ -24,6 +24,7 @@ export interface RecurrentRunResult {
   batch: number;
   lr: number;
   seed: number;
+  clip_norm: number | null;
   history: RecurrentEpochMetrics[];
   /** Text runs: the best validation epoch and its test bits per character. */
   text?: TextOutcome;
@@ -43,10 +44,10 @@ function refuse(why: string): never {
  * run directory written as for feed-forward runs (run.json with its status, metrics.jsonl). What
  * this runtime cannot do yet is refused before any work: other schedulers, resume, data limits.
  */
-export function runRecurrentGraph(
+export async function runRecurrentGraph(
   definition: GraphDefinition,
-  options: RunOptions & { ticksPerEpoch?: number; patience?: number },
-): RecurrentRunResult {
+  options: RunOptions & { ticksPerEpoch?: number; patience?: number; clipNorm?: number },
+): Promise<RecurrentRunResult> {
   const name = definition.name;
   if ((options.scheduler ?? 'lockstep') !== 'lockstep')
     refuse(`graph '${name}' is recurrent; only --scheduler lockstep runs recurrent modules so far`);
@@ -67,7 +68,8 @@ export function runRecurrentGraph(
   const ticksPerEpoch = options.ticksPerEpoch ?? defaults.ticksPerEpoch ?? DEFAULT_TICKS_PER_EPOCH;
   const prng = new Prng(seed);
   const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
-  const run = buildRecurrentRun(network, plan, prng.stream('init'), { batch, optimizer });
+  const clipNorm = options.clipNorm ?? defaults.clipNorm;
+  const run = buildRecurrentRun(network, plan, prng.stream('init'), { batch, optimizer, clipNorm });
   const summary = {
     graph: name,
     params,
@@ -78,6 +80,7 @@ export function runRecurrentGraph(
     batch,
     lr,
     seed,
+    clip_norm: clipNorm ?? null,
   };
   const output =
     options.outDir === undefined
@@ -99,7 +102,7 @@ export function runRecurrentGraph(
           { checkpoints: false },
         );
   try {
-    const { history, text } = trainRecurrent(run, {
+    const { history, text } = await trainRecurrent(run, {
       epochs,
       ticksPerEpoch,
       clock: options.clock,

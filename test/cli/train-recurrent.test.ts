@@ -1,0 +1,77 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
+const GRAPH = new URL('../../graphs/repeat-copy.ts', import.meta.url).pathname;
+const tiny = ['train', GRAPH, '--set', 'units=8', '--batch', '4'];
+const freshDir = () => join(mkdtempSync(join(tmpdir(), 'dniflow-recurrent-cli-')), 'run');
+
+describe('train on a recurrent graph', () => {
+  it('prints one JSON line per epoch and a summary, and writes a whole run directory', () => {
+    const dir = freshDir();
+    const result = spawnSync(
+      process.execPath,
+      [BIN, ...tiny, '--set', 'method=dni-aux', '--epochs', '2', '--ticks', '30', '--json', '--out', dir],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({ task: 'copy', epoch: 1, ticks: 30 });
+    expect(lines[2]).toMatchObject({ done: true, method: 'dni-aux', window: 3 });
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(run).toMatchObject({ status: 'completed', epochs_done: 2, checkpoint: null, method: 'dni-aux' });
+    expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('refuses flags that do not apply, with exit code 2', () => {
+    for (const extra of [
+      ['--scheduler', 'workers'],
+      ['--train-limit', '5'],
+      ['--dashboard'],
+      ['--clip', '0'],
+    ]) {
+      const result = spawnSync(process.execPath, [BIN, ...tiny, ...extra], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(result.status, `${extra.join(' ')}: ${result.stderr}`).not.toBe(0);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('SIGTERM stops it at the next windows, marks the directory interrupted and exits 143', async () => {
+    const dir = freshDir();
+    const child = spawn(
+      process.execPath,
+      [BIN, ...tiny, '--epochs', '100000', '--ticks', '30', '--out', dir],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+        if (stdout.includes('\n')) resolve();
+      }),
+    );
+    const sent = performance.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(performance.now() - sent).toBeLessThan(5000);
+    expect(stderr).toContain('dniflow/runtime: training interrupted (SIGTERM)');
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status).toBe('interrupted');
+  }, 60_000);
+});
