@@ -39,6 +39,13 @@ export default defineGraph({
       max: 1,
       description: 'share of the synthetic gradient in the bootstrapped target (see graphs/lib/copy.ts)',
     },
+    sgState: {
+      type: 'choice',
+      default: 'hc',
+      choices: ['hc', 'h'],
+      description:
+        'what the synthetic gradient covers: the state (h, c) or h alone (c unbounded: see docs/RESULTS.md)',
+    },
     sgLr: {
       type: 'number',
       default: 1e-3,
@@ -57,6 +64,7 @@ export default defineGraph({
             scale: params.scale as number,
             bootstrapGamma: params.gamma as number,
             aux: params.method === 'dni-aux',
+            state: params.sgState as 'hc' | 'h',
             optimizer: { kind: 'adam', lr: params.sgLr as number },
           });
     const vocabulary = sharedCorpus(path || undefined).vocabulary.size;

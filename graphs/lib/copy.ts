@@ -53,6 +53,13 @@ export const copyParams: Record<string, ParamSpec> = {
     max: 20,
     description: 'the curriculum’s starting R (repeats; Copy: 1)',
   },
+  sgState: {
+    type: 'choice',
+    default: 'hc',
+    choices: ['hc', 'h'],
+    description:
+      'what the synthetic gradient covers: the state (h, c) or h alone (c unbounded: see docs/RESULTS.md)',
+  },
   sgLr: {
     type: 'number',
     default: 1e-3,
@@ -74,6 +81,7 @@ export function buildCopy(name: string, dataset: 'copy' | 'repeatCopy', params: 
           scale: params.scale as number,
           bootstrapGamma: params.gamma as number,
           aux: method === 'dni-aux',
+          state: params.sgState as 'hc' | 'h',
           optimizer: { kind: 'adam', lr: params.sgLr as number },
         });
   return network(name)

@@ -62,6 +62,8 @@ Options:
   --dashboard        serve a live page on 127.0.0.1 while training (network, messages, curves)
   --port P           the dashboard's port (default 8737; 0 picks a free one)
   --ticks N          recurrent graphs: ticks per lane in an epoch (default from the graph)
+  --clip X           recurrent graphs: clip the LSTM core's gradient norm per window to X
+  --patience N       text graphs: stop after N epochs without a better validation bits/char
   --json             print one JSON object per line instead of text (no progress bar)
   -h, --help         show this help
 

@@ -20,6 +20,12 @@ export interface BoundaryGradientOptions {
   bootstrapGamma: number;
   /** DNI+Aux: a second head predicts, early in the window, δ̂ at the window's end. */
   aux: boolean;
+  /**
+   * What the synthetic gradient covers (default 'hc'): the whole carried state (h, c), or 'h' only
+   * (c then gets no injected gradient). The cell c is unbounded, and a linear δ̂ on it can drive
+   * it to grow without limit (see docs/RESULTS.md); h is bounded by tanh.
+   */
+  state?: 'hc' | 'h';
   prng: Prng;
 }
 
@@ -60,6 +66,8 @@ export class BoundarySyntheticGradient {
   readonly sgScale: number;
   readonly bootstrapGamma: number;
   private readonly hidden: number;
+  /** Whether δ̂ covers c as well as h. */
+  private readonly withCell: boolean;
   // Buffers for the current batch size (allocated by ensureBatch).
   private batch = 0;
   private state = Tensor.zeros([1]);
@@ -82,7 +90,8 @@ export class BoundarySyntheticGradient {
     this.hidden = hidden;
     this.sgScale = sgScale;
     this.bootstrapGamma = bootstrapGamma;
-    const shape = [2 * hidden];
+    this.withCell = (options.state ?? 'hc') === 'hc';
+    const shape = [this.withCell ? 2 * hidden : hidden];
     this.model = new RegressionModel({
       name: `${name}.sg`,
       spec: options.spec ?? 'linear',
@@ -110,11 +119,11 @@ export class BoundarySyntheticGradient {
   atEnd(window: number, hEnd: Tensor, cEnd: Tensor): { h: Tensor; c: Tensor } {
     const batch = hEnd.shape[0];
     this.ensureBatch(batch);
-    concatState(hEnd, cEnd, this.state);
+    concatState(hEnd, cEnd, this.state, this.withCell);
     const prediction = this.model.predict(window + 1, this.state);
     this.predicted.data.set(prediction.data);
     this.predictedWindow = window;
-    splitState(prediction, this.inject.h, this.inject.c, this.sgScale / batch);
+    splitState(prediction, this.inject.h, this.inject.c, this.sgScale / batch, this.withCell);
     return this.inject;
   }
 
@@ -144,15 +153,15 @@ export class BoundarySyntheticGradient {
     this.requireEnd(window);
     if (!this.model.hasPending(window)) return null;
     const batch = gradH0.shape[0];
-    concatState(gradH0, gradC0, this.target, batch);
+    concatState(gradH0, gradC0, this.target, this.withCell, batch);
     const extra = this.bootstrapGamma - this.sgScale;
     if (extra !== 0) {
       // (∂s_end/∂s_start)ᵀ·δ̂: gradH0 already holds sgScale/B of it; add (γ − sgScale)/B, times B.
-      splitState(this.predicted, this.inject.h, this.inject.c, 1);
+      splitState(this.predicted, this.inject.h, this.inject.c, 1, this.withCell);
       const through = core.stateGradient(this.inject.h, this.inject.c);
-      addState(through.gradH0, through.gradC0, this.target, extra);
+      addState(through.gradH0, through.gradC0, this.target, extra, this.withCell);
       // inject.h/c held the scaled δ̂ for the backward pass that is over; restore it for callers.
-      splitState(this.predicted, this.inject.h, this.inject.c, this.sgScale / batch);
+      splitState(this.predicted, this.inject.h, this.inject.c, this.sgScale / batch, this.withCell);
     }
     return this.model.learn(window, this.target);
   }
@@ -182,46 +191,50 @@ export class BoundarySyntheticGradient {
     if (this.batch === batch) return;
     const H = this.hidden;
     this.batch = batch;
-    this.state = Tensor.zeros([batch, 2 * H]);
-    this.target = Tensor.zeros([batch, 2 * H]);
-    this.predicted = Tensor.zeros([batch, 2 * H]);
-    this.auxTarget = Tensor.zeros([batch, 2 * H]);
+    const width = this.withCell ? 2 * H : H;
+    this.state = Tensor.zeros([batch, width]);
+    this.target = Tensor.zeros([batch, width]);
+    this.predicted = Tensor.zeros([batch, width]);
+    this.auxTarget = Tensor.zeros([batch, width]);
     this.inject.h = Tensor.zeros([batch, H]);
     this.inject.c = Tensor.zeros([batch, H]);
   }
 }
 
-/** out[b] = scale·[h[b] | c[b]]. */
-function concatState(h: Tensor, c: Tensor, out: Tensor, scale = 1): void {
+/** out[b] = scale·[h[b] | c[b]], or scale·h[b] without the cell. */
+function concatState(h: Tensor, c: Tensor, out: Tensor, withCell: boolean, scale = 1): void {
   const [batch, H] = h.shape;
+  const width = withCell ? 2 * H : H;
   const o = out.data;
   for (let b = 0; b < batch; b++) {
     for (let j = 0; j < H; j++) {
-      o[b * 2 * H + j] = scale * h.data[b * H + j];
-      o[b * 2 * H + H + j] = scale * c.data[b * H + j];
+      o[b * width + j] = scale * h.data[b * H + j];
+      if (withCell) o[b * width + H + j] = scale * c.data[b * H + j];
     }
   }
 }
 
-/** out[b] += scale·[h[b] | c[b]]. */
-function addState(h: Tensor, c: Tensor, out: Tensor, scale: number): void {
+/** out[b] += scale·[h[b] | c[b]] (or h[b] alone). */
+function addState(h: Tensor, c: Tensor, out: Tensor, scale: number, withCell: boolean): void {
   const [batch, H] = h.shape;
+  const width = withCell ? 2 * H : H;
   const o = out.data;
   for (let b = 0; b < batch; b++) {
     for (let j = 0; j < H; j++) {
-      o[b * 2 * H + j] += scale * h.data[b * H + j];
-      o[b * 2 * H + H + j] += scale * c.data[b * H + j];
+      o[b * width + j] += scale * h.data[b * H + j];
+      if (withCell) o[b * width + H + j] += scale * c.data[b * H + j];
     }
   }
 }
 
-/** h[b] = scale·s[b, :H], c[b] = scale·s[b, H:]. */
-function splitState(s: Tensor, h: Tensor, c: Tensor, scale: number): void {
+/** h[b] = scale·s[b, :H], c[b] = scale·s[b, H:] (c = 0 when s covers h alone). */
+function splitState(s: Tensor, h: Tensor, c: Tensor, scale: number, withCell: boolean): void {
   const [batch, H] = h.shape;
+  const width = withCell ? 2 * H : H;
   for (let b = 0; b < batch; b++) {
     for (let j = 0; j < H; j++) {
-      h.data[b * H + j] = scale * s.data[b * 2 * H + j];
-      c.data[b * H + j] = scale * s.data[b * 2 * H + H + j];
+      h.data[b * H + j] = scale * s.data[b * width + j];
+      c.data[b * H + j] = withCell ? scale * s.data[b * width + H + j] : 0;
     }
   }
 }

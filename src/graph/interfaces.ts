@@ -21,6 +21,8 @@ export interface DniSpec {
   bootstrapGamma?: number;
   /** State loops only: DNI+Aux, a second head predicting the synthetic gradient at the window's end. */
   aux?: boolean;
+  /** State loops only: what δ̂ covers, the whole state (h, c) (default) or h alone. */
+  state?: 'hc' | 'h';
 }
 
 export interface SyntheticInputSpec {
@@ -87,6 +89,7 @@ export function dni(
     optimizer?: OptimizerSpec;
     bootstrapGamma?: number;
     aux?: boolean;
+    state?: 'hc' | 'h';
   } = {},
 ): DniSpec {
   return {
@@ -97,6 +100,7 @@ export function dni(
     ...(options.optimizer ? { optimizer: options.optimizer } : {}),
     ...(options.bootstrapGamma !== undefined ? { bootstrapGamma: options.bootstrapGamma } : {}),
     ...(options.aux !== undefined ? { aux: options.aux } : {}),
+    ...(options.state !== undefined ? { state: options.state } : {}),
   };
 }
 

@@ -87,6 +87,8 @@ export function checkRecurrent(
       const gamma = iface.bootstrapGamma ?? 1;
       if (!(Number.isFinite(gamma) && gamma >= 0))
         fail(`state loop of '${node}' has bootstrapGamma ${gamma}; it must be >= 0`);
+      if (iface.state !== undefined && iface.state !== 'hc' && iface.state !== 'h')
+        fail(`state loop of '${node}' has state '${iface.state}'; use 'hc' or 'h'`);
       if (!(Number.isFinite(iface.scale) && iface.scale >= 0))
         fail(`state loop of '${node}' has scale ${iface.scale}; it must be >= 0`);
     }
@@ -109,6 +111,8 @@ export function checkRecurrent(
     const recurrentOnly =
       iface.kind === 'dni' && (iface.bootstrapGamma !== undefined || iface.aux !== undefined);
     if (recurrentOnly && !(source === target && recurrentUnits(network, source) !== null))
-      fail(`edge ${source} -> ${target}: bootstrapGamma and aux belong to a recurrent module's state loop`);
+      fail(
+        `edge ${source} -> ${target}: bootstrapGamma, aux and state belong to a recurrent module's state loop`,
+      );
   });
 }

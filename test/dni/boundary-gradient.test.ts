@@ -19,13 +19,19 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 /** A boundary whose (frozen) model is moved off its zero initialisation, so δ̂ ≠ 0. */
-function makeBoundary(sgScale: number, bootstrapGamma: number, aux = false): BoundarySyntheticGradient {
+function makeBoundary(
+  sgScale: number,
+  bootstrapGamma: number,
+  aux = false,
+  state: 'hc' | 'h' = 'hc',
+): BoundarySyntheticGradient {
   const boundary = new BoundarySyntheticGradient({
     name: 'core',
     hidden: H,
     sgScale,
     bootstrapGamma,
     aux,
+    state,
     prng: new Prng(3),
     optimizer: frozen,
   });
@@ -42,9 +48,9 @@ function makeBoundary(sgScale: number, bootstrapGamma: number, aux = false): Bou
  * L = Σ outputs ⊙ R / B, injects sgScale·δ̂_2/B at its end, and its atStart computes the target for
  * δ̂_1. Returns the target and what is needed to recompute window 1 from a perturbed s_1.
  */
-function boundaryTarget(sgScale: number, gamma: number) {
+function boundaryTarget(sgScale: number, gamma: number, state: 'hc' | 'h' = 'hc') {
   const lstm = new LSTM('core', INPUT, H, { prng: new Prng(1) });
-  const boundary = makeBoundary(sgScale, gamma);
+  const boundary = makeBoundary(sgScale, gamma, false, state);
   const first = lstm.forwardWindow(
     uniformTensor([T, B, INPUT], 10),
     Tensor.zeros([B, H]),
@@ -63,14 +69,17 @@ function boundaryTarget(sgScale: number, gamma: number) {
   const second = lstm.forwardWindow(inputs, h1, c1, true);
   const inject = boundary.atEnd(1, second.h, second.c);
   // δ̂_2 (per-lane scale) held fixed for the finite differences: inject / (sgScale / B), or recomputed.
-  const predicted = boundary.model.predict(99, concat(second.h, second.c)).clone();
+  const predicted = boundary.model
+    .predict(99, state === 'hc' ? concat(second.h, second.c) : second.h)
+    .clone();
+  if (state === 'h') expect(inject.c.data.every((v) => v === 0)).toBe(true);
   const grads = lstm.backwardWindow(gradOutputs, inject.h, inject.c, { inputGradient: false });
   const result = boundary.atStart(1, grads.gradH0, grads.gradC0, lstm);
   expect(result).not.toBeNull();
   /** The window's loss plus γ·⟨δ̂_2/B, s_end⟩ from the start state (h1, c1), in float64. */
   const objective = () => {
     const run = lstm.forwardWindow(inputs, h1, c1, true);
-    const end = concat(run.h, run.c);
+    const end = state === 'hc' ? concat(run.h, run.c) : run.h;
     return dot(run.outputs.data, projection.data) / B + (gamma / B) * dot(predicted.data, end.data);
   };
   return { target: boundary.lastTarget.clone(), h1, c1, objective };
@@ -103,6 +112,13 @@ describe('BoundarySyntheticGradient (DNI on a recurrent state loop, paper §3.2)
       }
     });
   }
+
+  it('covering h alone: the target is B·∂(L + γ·⟨δ̂_end/B, h_end⟩)/∂h_start and c gets no synthetic gradient', () => {
+    const { target, h1, objective } = boundaryTarget(0.1, 1, 'h');
+    expect(target.shape).toEqual([B, H]);
+    const numericH = numericGradient(h1.data, objective);
+    for (let i = 0; i < B * H; i++) expect(target.data[i]).toBeCloseTo(B * numericH[i], 2);
+  });
 
   it('injects sgScale·δ̂/B and predicts nothing on a zero-initialised model', () => {
     const boundary = new BoundarySyntheticGradient({

@@ -88,7 +88,7 @@ describe('recurrent modules (paper §3.2)', () => {
       .connect('a', 'loss', dni({ aux: true }))
       .build();
     expect(() => validateNetwork(auxOnAnEdge)).toThrow(
-      "edge a -> loss: bootstrapGamma and aux belong to a recurrent module's state loop",
+      "edge a -> loss: bootstrapGamma, aux and state belong to a recurrent module's state loop",
     );
     expect(() => validateNetwork(copyNet({ loop: dni({ context: 'label' }) }))).toThrow(
       'edge core -> core asks for label context, but no data source has labels',

@@ -118,6 +118,7 @@ export function buildRecurrentRun(
           sgScale: loop.scale,
           bootstrapGamma: loop.bootstrapGamma ?? 1,
           aux: loop.aux ?? false,
+          state: loop.state,
           prng: prng.stream(`${core}/state-loop`),
         })
       : null;
