@@ -4,7 +4,7 @@ import { Tensor } from '../tensor/tensor.ts';
 import { FutureGradientHead } from './future-gradient.ts';
 import { RegressionModel } from './regression-model.ts';
 import type { OptimizerSpec, SyntheticModelSpec } from './spec.ts';
-import type { SyntheticLearnResult, SyntheticModelState } from './synthetic-model.ts';
+import type { SyntheticLearnResult } from './synthetic-model.ts';
 
 export interface BoundaryGradientOptions {
   /** Names the models in errors and their parameters (`core.sg.fc1.weight`). */
@@ -172,11 +172,6 @@ export class BoundarySyntheticGradient {
    */
   get lastTarget(): Tensor {
     return this.target;
-  }
-
-  /** Copies of M's and the aux head's parameters and optimiser moments. */
-  stateOf(): { sg: SyntheticModelState; aux: SyntheticModelState | null } {
-    return { sg: this.model.state(), aux: this.auxHead?.state() ?? null };
   }
 
   private requireEnd(window: number): void {

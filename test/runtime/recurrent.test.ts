@@ -47,6 +47,29 @@ describe('the recurrent runtime (paper §3.2, DESIGN.md item 8)', () => {
     expect(parameters(scaled)[1]).not.toEqual(a[1]);
   });
 
+  it("applies the graph's learning-rate schedule per epoch to the core and the readout", async () => {
+    const run = build({ method: 'dni' });
+    // Epoch 0 learns; from epoch 1 on the factor is 0 and nothing may move.
+    await trainRecurrent(run, {
+      epochs: 1,
+      ticksPerEpoch: 30,
+      clock: new ManualClock(),
+      lrSchedule: (e) => (e === 0 ? 1 : 0),
+    });
+    const after = parameters(run);
+    const frozen = build({ method: 'dni' });
+    await trainRecurrent(frozen, {
+      epochs: 3,
+      ticksPerEpoch: 30,
+      clock: new ManualClock(),
+      lrSchedule: (e) => (e === 0 ? 1 : 0),
+    });
+    expect(parameters(frozen)).toEqual(after);
+    const moving = build({ method: 'dni' });
+    await train(moving, 3, 30);
+    expect(parameters(moving)).not.toEqual(after);
+  });
+
   it('the same seed gives the same numbers twice (DNI + Aux)', async () => {
     const first = await train(build({ method: 'dni-aux' }, 4, 7), 2, 45);
     const second = await train(build({ method: 'dni-aux' }, 4, 7), 2, 45);

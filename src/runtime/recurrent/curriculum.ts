@@ -11,8 +11,6 @@ export class CopyCurriculum {
   private bits = 0;
   private ticks = 0;
   private settling = 0;
-  /** The latest averaged error in bits per target tick (NaN before the first). */
-  lastError = Number.NaN;
 
   constructor(readonly stream: CopyTaskStream) {}
 
@@ -26,10 +24,10 @@ export class CopyCurriculum {
     this.ticks += targetTicks;
     const { n, r } = this.stream;
     if (this.ticks < this.stream.batch * (n * r + 1)) return false;
-    this.lastError = this.bits / this.ticks;
+    const error = this.bits / this.ticks;
     this.bits = 0;
     this.ticks = 0;
-    const changed = this.stream.reportError(this.lastError);
+    const changed = this.stream.reportError(error);
     if (changed) this.settling = copyEpisodeTicks({ n, r });
     return changed;
   }

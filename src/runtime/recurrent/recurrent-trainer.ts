@@ -56,6 +56,8 @@ export interface RecurrentTrainOptions {
   maxLoss?: number;
   /** Text: stop after this many epochs without a better validation figure (default: never). */
   patience?: number;
+  /** Multiplies the core's and the readout's learning rates at an epoch (0-based). */
+  lrSchedule?: (epoch: number) => number;
 }
 
 /** A text run's result beyond its epochs: the test figure of the best validation parameters. */
@@ -84,6 +86,13 @@ export async function trainRecurrent(
  */
 const WINDOWS_PER_TURN = 16;
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The graph's learning-rate schedule at an epoch, for the core and the readout. */
+function scheduleEpoch(run: RecurrentRun, options: RecurrentTrainOptions, epoch: number): void {
+  const factor = options.lrSchedule?.(epoch) ?? 1;
+  run.engine.core.scaleLearningRate(factor);
+  run.engine.readout.scaleLearningRate(factor);
+}
 
 /** Sums of one epoch's windows. */
 class EpochSums {
@@ -125,6 +134,7 @@ async function trainCopy(run: CopyRun, options: RecurrentTrainOptions): Promise<
   const history: CopyEpochMetrics[] = [];
   const start = options.clock.now();
   for (let epoch = 0; epoch < options.epochs; epoch++) {
+    scheduleEpoch(run, options, epoch);
     const sums = new EpochSums();
     for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window) {
       if (run.engine.core.windows % WINDOWS_PER_TURN === 0) await turn();
@@ -161,6 +171,7 @@ async function trainText(
   let bestEpoch = 0;
   let chars = 0;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
+    scheduleEpoch(run, options, epoch);
     const sums = new EpochSums();
     for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window) {
       if (run.engine.core.windows % WINDOWS_PER_TURN === 0) await turn();

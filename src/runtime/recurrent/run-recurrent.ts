@@ -109,6 +109,7 @@ export async function runRecurrentGraph(
       signal: options.signal,
       maxLoss: options.maxLoss,
       patience: options.patience,
+      lrSchedule: defaults.lrSchedule,
       onEpoch: (metrics) => {
         output?.epoch(metrics);
         options.onRecurrentEpoch?.(metrics);
