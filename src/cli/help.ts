@@ -8,6 +8,7 @@ Commands:
   viz <graph.ts>     draw a network to .svg, .html, .gexf or .json (see dniflow viz --help)
   plot <run-dir>     plot a run's metrics, or a feed-forward table, to .svg or .html
   table feedforward  run the paper's MNIST table (FCN/CNN x No Bprop/Bprop/DNI/cDNI) beside its numbers
+  sample <run-dir>   generate text from a trained character-level language model
   table recurrent    run the paper's Copy / Repeat Copy table (T x BPTT/DNI/DNI+Aux) beside its numbers
   info               print the compute backend in use and its BLAS thread count
   partition          run one partition of a 'train --scheduler nats' run (see dniflow partition --help)

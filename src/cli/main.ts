@@ -3,6 +3,7 @@ import { MAIN_HELP } from './help.ts';
 import { runInfo } from './info.ts';
 import { runPartition } from './partition.ts';
 import { runPlot } from './plot.ts';
+import { runSample } from './sample.ts';
 import { runTable } from './table.ts';
 import { runTrain } from './train.ts';
 import { EXIT_USAGE, UsageError } from './usage-error.ts';
@@ -40,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runViz(rest);
       case 'plot':
         return await runPlot(rest);
+      case 'sample':
+        return runSample(rest);
       case 'partition':
         return await runPartition(rest);
       default:

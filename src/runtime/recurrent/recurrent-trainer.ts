@@ -56,6 +56,8 @@ export interface RecurrentTrainOptions {
   maxLoss?: number;
   /** Text: stop after this many epochs without a better validation figure (default: never). */
   patience?: number;
+  /** Text: called when the validation figure improves, with the parameters that gave it live. */
+  onBest?: (epoch: number) => void;
   /** Multiplies the core's and the readout's learning rates at an epoch (0-based). */
   lrSchedule?: (epoch: number) => number;
 }
@@ -183,6 +185,7 @@ async function trainText(
       bestValid = valid;
       bestEpoch = epoch + 1;
       best.take();
+      options.onBest?.(bestEpoch);
     }
     const metrics: TextEpochMetrics = {
       task: 'text',

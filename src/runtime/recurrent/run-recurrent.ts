@@ -3,6 +3,7 @@ import { networkToJSON } from '../../graph/serialize.ts';
 import { validateNetwork } from '../../graph/validate.ts';
 import { backend } from '../../tensor/backend-registry.ts';
 import { Prng } from '../../tensor/prng.ts';
+import { writeCheckpoint } from '../checkpoint.ts';
 import { codeVersion } from '../resume.ts';
 import type { RunOptions } from '../run.ts';
 import { checkRunDirectory } from '../run-directory.ts';
@@ -10,6 +11,7 @@ import { openRunOutput } from '../run-output.ts';
 import { InterruptedError } from '../trainer.ts';
 import { buildRecurrentRun, isRecurrentNetwork } from './build.ts';
 import { type RecurrentEpochMetrics, type TextOutcome, trainRecurrent } from './recurrent-trainer.ts';
+import { modelParameters } from './sample.ts';
 
 /** Ticks per lane in an epoch when a stream graph's training block does not say. */
 export const DEFAULT_TICKS_PER_EPOCH = 5000;
@@ -99,7 +101,8 @@ export async function runRecurrentGraph(
             ...(run.kind === 'text' ? { vocabulary: run.corpus.vocabulary.chars.join('') } : {}),
           },
           [],
-          { checkpoints: false },
+          // Text runs keep their best parameters (what `dniflow sample` reads); Copy runs none yet.
+          { checkpoints: run.kind === 'text' },
         );
   try {
     const { history, text } = await trainRecurrent(run, {
@@ -110,6 +113,11 @@ export async function runRecurrentGraph(
       maxLoss: options.maxLoss,
       patience: options.patience,
       lrSchedule: defaults.lrSchedule,
+      onBest: (epoch) => {
+        if (output === undefined) return;
+        const meta = { graph: name, epoch, kind: 'best-validation' };
+        writeCheckpoint(output.checkpointPath, { meta, state: modelParameters(run.engine) });
+      },
       onEpoch: (metrics) => {
         output?.epoch(metrics);
         options.onRecurrentEpoch?.(metrics);
