@@ -10,7 +10,6 @@ import {
   harderCopyLevel,
 } from '../../src/data/copy-task.ts';
 import { Prng } from '../../src/tensor/prng.ts';
-import { Tensor } from '../../src/tensor/tensor.ts';
 
 /** Lane b's tick t of a window as plain arrays. */
 function tick(window: CopyWindow, t: number, b: number) {
