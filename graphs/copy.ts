@@ -10,6 +10,6 @@ export default defineGraph({
   name: 'copy',
   description: 'Copy with an LSTM, truncated BPTT or DNI at the window boundary (paper §3.2)',
   params: copyParams,
-  training: { epochs: 20, batch: 32, lr: 3e-3, optimizer: 'adam', ticksPerEpoch: 5000 },
+  training: { epochs: 20, batch: 32, lr: 1e-3, optimizer: 'adam', ticksPerEpoch: 5000, clipNorm: 1 },
   build: (params) => buildCopy('copy', 'copy', params),
 });
