@@ -58,3 +58,28 @@ describe('dniflow table feedforward', () => {
     expect(unwritable.stderr).toContain('/nonexistent-dir/t.json');
   });
 });
+
+describe('dniflow table recurrent', () => {
+  it('runs its cells, writes the table after each, and a rerun skips the finished ones', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dniflow-table-rnn-')), 'table.json');
+    const args = ['table', 'recurrent', '--only', 'copy', '--T', '2', '--methods', 'bptt,dni'];
+    const small = ['--budget', '40', '--units', '4', '--batch', '2', '--jobs', '2', '--out', out];
+    const first = run(...args, ...small);
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout).toContain('Largest task length solved, ours (paper');
+    const table = JSON.parse(readFileSync(out, 'utf8'));
+    expect(table.settings).toEqual({ budget: 40, units: 4, batch: 2, seed: 1 });
+    expect(table.rows.map((r: { method: string }) => r.method).sort()).toEqual(['bptt', 'dni']);
+    for (const row of table.rows) {
+      expect(row.paper).toBe(row.method === 'bptt' ? 7 : 16);
+      expect(row.curve).toHaveLength(20);
+    }
+    // Adding a method runs only that cell; the finished ones are kept as they were.
+    const second = run('table', 'recurrent', '--only', 'copy', '--T', '2', ...small);
+    expect(second.status, second.stderr).toBe(0);
+    expect(second.stderr).toContain('2 of 3 cells already in');
+    const again = JSON.parse(readFileSync(out, 'utf8'));
+    expect(again.rows.slice(0, 2)).toEqual(table.rows);
+    expect(again.rows[2].method).toBe('dni-aux');
+  }, 120_000);
+});
