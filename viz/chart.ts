@@ -175,7 +175,9 @@ export function linePanel(
   const path = line<[number, number]>()
     .x((p) => xScale(p[0]))
     .y((p) => yScale(p[1]));
-  const integerX = all.every((p) => Number.isInteger(p[0]));
+  // Small integer x (epochs, a few hundred ticks) gets a tick per step up to 10; large counts such
+  // as characters seen ("1,200,000") get 6, or their labels would run into each other.
+  const integerX = all.every((p) => Number.isInteger(p[0])) && x1 < 10_000;
   return frame(
     f,
     axisLeft(yScale, MARGIN.left, innerRight - MARGIN.left, 5),

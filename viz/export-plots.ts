@@ -1,5 +1,5 @@
 /**
- * Plot outputs by file extension: a run's metrics folder (feed-forward or recurrent) or a results
+ * Plot outputs by file extension: run metrics folders (feed-forward, Copy or text runs) or a results
  * table JSON (feed-forward or recurrent), to SVG or HTML.
  */
 import { readFileSync } from 'node:fs';
@@ -7,10 +7,13 @@ import { VizInputError } from './errors.ts';
 import { readRunFiles, runRecord } from './metrics.ts';
 import { renderRunPlots, runTitle } from './plots.ts';
 import { plotsHtml } from './plots-page.ts';
-import { isRecurrentRun, recurrentRunRecord } from './recurrent-metrics.ts';
+import { recurrentRunRecord } from './recurrent-metrics.ts';
 import { renderRecurrentPlots } from './recurrent-plots.ts';
+import { runKind } from './run-kind.ts';
 import { parseTable, renderTableChart } from './table-chart.ts';
 import { parseRecurrentTable, renderRecurrentTableChart } from './table-recurrent-chart.ts';
+import { textRunRecord } from './text-metrics.ts';
+import { renderTextPlots, textPlotsTitle } from './text-plots.ts';
 
 export const PLOT_FORMATS = ['svg', 'html'] as const;
 export type PlotFormat = (typeof PLOT_FORMATS)[number];
@@ -24,10 +27,30 @@ function finish(svg: string, format: PlotFormat, title: string): string {
   return format === 'svg' ? `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n` : plotsHtml(svg, title);
 }
 
-/** Plots of a run folder (run.json + metrics.jsonl); a recurrent run gets its own panels. */
-export function exportRunPlots(dir: string, format: PlotFormat): string {
-  const files = readRunFiles(dir);
-  if (isRecurrentRun(files)) {
+/**
+ * Plots of one or more run folders (run.json + metrics.jsonl), each kind with its own panels.
+ * Several text runs share one picture, a line per run; other kinds are drawn one run at a time.
+ */
+export function exportRunPlots(dirs: string | string[], format: PlotFormat): string {
+  const all = (typeof dirs === 'string' ? [dirs] : dirs).map(readRunFiles);
+  if (all.length === 0) throw new VizInputError('dniflow/viz: no run folder to plot');
+  const kinds = all.map(runKind);
+  if (kinds.some((kind) => kind !== kinds[0])) {
+    const which = all.map((files, i) => `${files.dir} is ${kinds[i]}`).join(', ');
+    throw new VizInputError(`dniflow/viz: plot several runs of one kind (${which})`);
+  }
+  if (kinds[0] === 'text') {
+    const records = all.map(textRunRecord);
+    return finish(renderTextPlots(records), format, textPlotsTitle(records));
+  }
+  if (all.length > 1) {
+    throw new VizInputError(
+      `dniflow/viz: only text runs are drawn together; plot ${kinds[0]} runs one at a time` +
+        (kinds[0] === 'copy' ? ' (dniflow table recurrent compares Copy runs)' : ''),
+    );
+  }
+  const [files] = all;
+  if (kinds[0] === 'copy') {
     const record = recurrentRunRecord(files);
     return finish(renderRecurrentPlots(record), format, runTitle(record).title);
   }

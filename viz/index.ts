@@ -26,9 +26,12 @@ export { renderRunPlots } from './plots.ts';
 export { type RecurrentRunRecord, recurrentRunRecord } from './recurrent-metrics.ts';
 export { renderRecurrentPlots } from './recurrent-plots.ts';
 export { type NetworkSvgOptions, renderNetworkSvg } from './render-network.ts';
+export { type RunKind, runKind } from './run-kind.ts';
 export { type FeedforwardTable, parseTable, renderTableChart } from './table-chart.ts';
 export {
   parseRecurrentTable,
   type RecurrentTableChart,
   renderRecurrentTableChart,
 } from './table-recurrent-chart.ts';
+export { type TextRunRecord, textRunRecord } from './text-metrics.ts';
+export { renderTextPlots } from './text-plots.ts';

@@ -81,9 +81,11 @@ export function parseRecurrentMetrics(text: string, source: string): RecurrentEp
   return epochLines(text, source).map(({ line, where }) => parseLine(line, where));
 }
 
-export function recurrentRunRecord(files: RunFiles): RecurrentRunRecord {
-  const epochs = parseRecurrentMetrics(files.metricsText, files.metricsPath);
-  if (epochs.length === 0) bad(`no run in ${files.dir}: ${files.metricsPath} has no epoch lines yet`);
+/**
+ * What run.json says about a recurrent run (Copy, Repeat Copy or a text model): its method and
+ * window T, checked, and its ticks per epoch.
+ */
+export function recurrentRunInfo(files: RunFiles): RecurrentRunInfo {
   const { run } = files;
   // Older run.json files lack "method" and "window"; the graph's parameters say the same.
   const window = run.window ?? run.params.T;
@@ -91,13 +93,15 @@ export function recurrentRunRecord(files: RunFiles): RecurrentRunRecord {
   if (window !== undefined && !(Number.isInteger(window) && (window as number) >= 1))
     bad(`${files.dir}/run.json: "window" must be an integer >= 1, got ${JSON.stringify(window)}`);
   return {
-    dir: files.dir,
-    run: {
-      ...run,
-      method: typeof method === 'string' ? method : undefined,
-      window: window as number | undefined,
-      ticks_per_epoch: isNumber(run.ticks_per_epoch) ? run.ticks_per_epoch : undefined,
-    },
-    epochs,
+    ...run,
+    method: typeof method === 'string' ? method : undefined,
+    window: window as number | undefined,
+    ticks_per_epoch: isNumber(run.ticks_per_epoch) ? run.ticks_per_epoch : undefined,
   };
+}
+
+export function recurrentRunRecord(files: RunFiles): RecurrentRunRecord {
+  const epochs = parseRecurrentMetrics(files.metricsText, files.metricsPath);
+  if (epochs.length === 0) bad(`no run in ${files.dir}: ${files.metricsPath} has no epoch lines yet`);
+  return { dir: files.dir, run: recurrentRunInfo(files), epochs };
 }

@@ -6,7 +6,7 @@ import { UsageError } from './usage-error.ts';
 import { writeOutput } from './write-output.ts';
 
 export const PLOT_HELP = `Usage:
-  dniflow plot <run-dir> --out FILE
+  dniflow plot <run-dir> [<run-dir> ...] --out FILE
   dniflow plot <table.json> --out FILE
 
 With a run folder (written by dniflow train --out DIR: run.json and metrics.jsonl), draws train
@@ -14,6 +14,11 @@ loss and test error per epoch, synthetic-gradient loss and cos(synthetic, true g
 interface, and updates per module. A recurrent run (graphs/copy.ts, graphs/repeat-copy.ts) is
 drawn against ticks seen instead: the largest task length solved and the current one, the error in
 bits per tick, and the state loop's synthetic-gradient loss (with the aux head's) and cosine.
+A text run (graphs/char-lm.ts) gets validation bits per character against characters seen and
+against seconds, training bits per character, and, when a run has a synthetic gradient, its
+cosine to its target. Give several text run folders to compare them: one line per run in every
+panel, labelled by method and T (e.g. "bptt T=5", "dni T=5"). Runs in one picture must be of one
+kind; feed-forward and Copy runs are plotted one folder at a time.
 With a feed-forward table (written by dniflow table feedforward), draws test error per model and
 method as grouped bars, with the paper's numbers. With a recurrent table (dniflow table
 recurrent), draws the largest length solved per task x T and method beside the paper's (* marks a
@@ -35,10 +40,8 @@ export async function runPlot(argv: string[]): Promise<number> {
     process.stdout.write(PLOT_HELP);
     return 0;
   }
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      `plot takes one run folder or table file, got ${positionals.length} (see dniflow plot --help)`,
-    );
+  if (positionals.length === 0) {
+    throw new UsageError('plot takes run folders or one table file, got none (see dniflow plot --help)');
   }
   if (values.out === undefined) throw new UsageError('plot needs --out FILE (.svg or .html)');
   const format = plotFormatOf(values.out);
@@ -47,11 +50,16 @@ export async function runPlot(argv: string[]): Promise<number> {
       `unknown output extension for --out ${values.out} (use ${PLOT_FORMATS.map((f) => `.${f}`).join(' or ')})`,
     );
   }
-  const input = positionals[0];
+  const isFile = (input: string) => existsSync(input) && statSync(input).isFile();
+  const tables = positionals.filter(isFile);
+  if (tables.length > 0 && positionals.length > 1) {
+    throw new UsageError(
+      `plot draws one table file on its own, got ${positionals.length} inputs: ${positionals.join(' ')}`,
+    );
+  }
   let content: string;
   try {
-    const isFile = existsSync(input) && statSync(input).isFile();
-    content = isFile ? exportTablePlot(input, format) : exportRunPlots(input, format);
+    content = tables.length ? exportTablePlot(tables[0], format) : exportRunPlots(positionals, format);
   } catch (error) {
     if (error instanceof VizInputError) throw new UsageError(error.message.replace(/^dniflow\/viz: /, ''));
     throw error;
