@@ -52,11 +52,38 @@ export function convPadding(spec: { kernel: number; padding?: number | 'same' })
   return spec.padding ?? 0;
 }
 
+/** The size fields of a layer spec, each of which must be a positive integer. */
+function sizesOf(spec: LayerSpec): [string, unknown][] {
+  switch (spec.kind) {
+    case 'linear':
+    case 'lstm':
+      return [['units', spec.units]];
+    case 'conv2d':
+      return [
+        ['filters', spec.filters],
+        ['kernel', spec.kernel],
+        ['stride', spec.stride ?? 1],
+      ];
+    case 'maxPool2d':
+    case 'avgPool2d':
+      return [
+        ['kernel', spec.kernel],
+        ['stride', spec.stride ?? spec.kernel],
+      ];
+    default:
+      return [];
+  }
+}
+
 /** Per-sample output shape of a layer spec; `where` names the layer for the error. */
 export function layerOutputShape(spec: LayerSpec, input: Shape, where: string): Shape {
   const fail = (why: string): never => {
     throw new Error(`dniflow/graph: ${where} (${spec.kind}) ${why}, input shape [${input.join(', ')}]`);
   };
+  for (const [field, value] of sizesOf(spec)) {
+    if (!(typeof value === 'number' && Number.isInteger(value) && value >= 1))
+      fail(`has ${field} ${String(value)}; it must be a positive integer`);
+  }
   switch (spec.kind) {
     case 'linear':
       if (input.length !== 1) fail('expects a flat input; add flatten() first');

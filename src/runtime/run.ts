@@ -1,4 +1,6 @@
+import { totalmem } from 'node:os';
 import { type GraphDefinition, resolveParams, trainingDefaults } from '../graph/define.ts';
+import { checkMemory } from '../graph/memory.ts';
 import type { Network } from '../graph/network.ts';
 import { networkToJSON } from '../graph/serialize.ts';
 import type { NetworkPlan } from '../graph/validate.ts';
@@ -121,6 +123,8 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
   const seed = settings.seed ?? 1;
   const epochs = settings.epochs ?? defaults.epochs;
   const batch = settings.batch ?? defaults.batch;
+  // Before anything is allocated: a network that cannot fit is refused, naming its largest part.
+  checkMemory(network, plan, batch, totalmem());
   const lr = settings.lr ?? defaults.lr;
   const scheduler = settings.scheduler ?? 'lockstep';
   const prng = new Prng(seed);

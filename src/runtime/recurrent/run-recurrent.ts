@@ -1,4 +1,6 @@
+import { totalmem } from 'node:os';
 import { type GraphDefinition, resolveParams, trainingDefaults } from '../../graph/define.ts';
+import { checkMemory } from '../../graph/memory.ts';
 import { networkToJSON } from '../../graph/serialize.ts';
 import { validateNetwork } from '../../graph/validate.ts';
 import { backend } from '../../tensor/backend-registry.ts';
@@ -66,6 +68,7 @@ export async function runRecurrentGraph(
   const seed = options.seed ?? 1;
   const epochs = options.epochs ?? defaults.epochs;
   const batch = options.batch ?? defaults.batch;
+  checkMemory(network, plan, batch, totalmem());
   const lr = options.lr ?? defaults.lr;
   const ticksPerEpoch = options.ticksPerEpoch ?? defaults.ticksPerEpoch ?? DEFAULT_TICKS_PER_EPOCH;
   const prng = new Prng(seed);
