@@ -298,14 +298,17 @@ describe('complete unlock split across workers (sender half beside A, receiver h
   it('trains mnist-complete-unlock with every edge split, to the band of lockstep', async () => {
     const quickUnlock = { batch: 64, trainLimit: 3000, testLimit: 1000, seed: 3, clock: new ManualClock() };
     const unlockGraph = (await import('../../graphs/mnist-complete-unlock.ts')).default;
-    const lockstep = await runGraph(unlockGraph, { ...quickUnlock, epochs: 1 });
+    const lockstep = await runGraph(unlockGraph, { ...quickUnlock, epochs: 3 });
     const workers = await runGraph(unlockGraph, {
       ...quickUnlock,
-      epochs: 1,
+      epochs: 3,
       scheduler: 'workers',
       workers: { placement: 'layer1,layer3|layer2,classifier' },
     });
-    const [a, b] = [lockstep.history[0], workers.history[0]];
+    // Three epochs, not one: after 47 steps the model sits near 37% error, where how late the
+    // synthetic targets arrive (timing, under workers) moved the result by ±5 points under CI load;
+    // at ~18% the two schedulers agree within 2 points, loaded or not.
+    const [a, b] = [lockstep.history[2], workers.history[2]];
     expect(b.test_error).toBeLessThan(50);
     expect(Math.abs(b.test_error - a.test_error)).toBeLessThan(5);
     // The fully synthetic path (the classifier on I(x)) varies run to run by up to ~14 points at this
