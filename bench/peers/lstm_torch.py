@@ -18,8 +18,7 @@ step would. The inputs require grad unless --no-input-grad (inputs straight from
 Threads: torch.set_num_threads(--threads) (intra-op, OpenMP) and OPENBLAS_NUM_THREADS=--blas-threads
 (default --threads): Debian's torch does its matmuls in the system OpenBLAS, whose own thread pool
 ignores torch.set_num_threads and is sized when the library loads, so it is set before torch is
-imported. OPENBLAS_CORETYPE is inherited from the caller (bench/lstm-window.ts passes the kernels our
-backend uses, so both sides run the same sgemm code).
+imported. OpenBLAS picks its own kernels (reported as blas_core).
 
 --mkldnn sets torch.backends.mkldnn.enabled (PyTorch 1.13's CPU LSTM does not use oneDNN either way;
 the flag is there so that the bench can show it).
