@@ -4,6 +4,7 @@ export { sharedCorpus } from './data/text.ts';
 export {
   defineGraph,
   type GraphDefinition,
+  ParamError,
   type ParamSpec,
   type ParamValues,
   resolveParams,

@@ -7,7 +7,7 @@
 import { VizInputError } from './errors.ts';
 import { epochLines, isNumber, optionalNumber, type RunFiles, type RunInfo } from './metrics.ts';
 
-export interface RecurrentEpochRecord {
+export interface RecurrentEpochRecord extends SyntheticFields {
   epoch: number;
   /** Ticks per lane seen so far: the x axis of every recurrent plot. */
   ticks: number;
@@ -16,11 +16,6 @@ export interface RecurrentEpochRecord {
   task_length: number;
   solved_length: number;
   bits_per_tick: number;
-  /** Absent (null in the file) under BPTT; aux_loss is absent without the aux head. */
-  sg_loss?: number;
-  sg_cosine?: number;
-  aux_loss?: number;
-  seconds?: number;
 }
 
 export interface RecurrentRunInfo extends RunInfo {
@@ -51,34 +46,47 @@ export function isRecurrentRun(files: RunFiles): boolean {
   return first !== undefined && MARKERS.some((key) => key in first);
 }
 
-function parseLine(line: Record<string, unknown>, where: string): RecurrentEpochRecord {
-  for (const key of REQUIRED) {
-    if (!isNumber(line[key])) bad(`${where}: a recurrent epoch line needs a number "${key}"`);
+/**
+ * The state loop's measurements on a recurrent epoch line: absent (null in the file) under BPTT, and
+ * aux_loss without the aux head; seconds since training started.
+ */
+export interface SyntheticFields {
+  sg_loss?: number;
+  sg_cosine?: number;
+  aux_loss?: number;
+  seconds?: number;
+}
+
+/**
+ * Checks one epoch line of a recurrent run (Copy or text): the `required` fields are numbers, the
+ * synthetic-gradient fields numbers or null (how the trainer writes "not measured": BPTT has no SG).
+ * `kind` names the line in errors ("a recurrent", "a text").
+ */
+export function parseEpochLine<K extends string>(
+  line: Record<string, unknown>,
+  where: string,
+  kind: string,
+  required: readonly K[],
+): Record<K, number> & SyntheticFields {
+  const record: Record<string, number | undefined> = {};
+  for (const key of required) {
+    if (!isNumber(line[key])) bad(`${where}: ${kind} epoch line needs a number "${key}"`);
+    record[key] = line[key] as number;
   }
-  // null is how the trainer writes "not measured" (BPTT has no SG); anything else must be a number.
   for (const key of ['sg_loss', 'sg_cosine', 'aux_loss', 'seconds']) {
     const value = line[key];
     if (value !== undefined && value !== null && !isNumber(value))
       bad(`${where}: "${key}" must be a number or null, got ${JSON.stringify(value)}`);
+    record[key] = optionalNumber(value);
   }
-  return {
-    epoch: line.epoch as number,
-    ticks: line.ticks as number,
-    n: line.n as number,
-    r: line.r as number,
-    task_length: line.task_length as number,
-    solved_length: line.solved_length as number,
-    bits_per_tick: line.bits_per_tick as number,
-    sg_loss: optionalNumber(line.sg_loss),
-    sg_cosine: optionalNumber(line.sg_cosine),
-    aux_loss: optionalNumber(line.aux_loss),
-    seconds: optionalNumber(line.seconds),
-  };
+  return record as Record<K, number> & SyntheticFields;
 }
 
 /** Parses a recurrent run's metrics.jsonl text; `source` names the file in errors. */
 export function parseRecurrentMetrics(text: string, source: string): RecurrentEpochRecord[] {
-  return epochLines(text, source).map(({ line, where }) => parseLine(line, where));
+  return epochLines(text, source).map(({ line, where }) =>
+    parseEpochLine(line, where, 'a recurrent', REQUIRED),
+  );
 }
 
 /**

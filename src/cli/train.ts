@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { type Dashboard, DashboardPortInUseError, startDashboard } from '../../viz/dashboard/server.ts';
-import { type GraphDefinition, resolveParams } from '../graph/define.ts';
+import { type GraphDefinition, ParamError, resolveParams } from '../graph/define.ts';
 import { validateNetwork } from '../graph/validate.ts';
 import type { StepEngine } from '../runtime/engine.ts';
 import { checkRunId, NatsUrlError } from '../runtime/nats/nats-link.ts';
@@ -242,8 +242,7 @@ function setErrorsAsUsage<T>(work: () => T): T {
   try {
     return work();
   } catch (error) {
-    const message = (error as Error).message;
-    if (message.includes('--set')) throw new UsageError(message.replace(/^dniflow\/graph: /, ''));
+    if (error instanceof ParamError) throw new UsageError(error.message.replace(/^dniflow\/graph: /, ''));
     throw error;
   }
 }

@@ -55,9 +55,14 @@ export function defineGraph<P extends ParamValues>(definition: GraphDefinition<P
   return definition;
 }
 
+/** A bad --set key or value: a usage mistake, like a bad flag. */
+export class ParamError extends Error {
+  override readonly name = 'ParamError';
+}
+
 function parseParam(graph: string, key: string, spec: ParamSpec, raw: string): ParamValue {
   const bad = (why: string): never => {
-    throw new Error(`dniflow/graph: --set ${key}=${raw} for graph '${graph}': ${why}`);
+    throw new ParamError(`dniflow/graph: --set ${key}=${raw} for graph '${graph}': ${why}`);
   };
   switch (spec.type) {
     case 'int':
@@ -88,7 +93,7 @@ export function resolveParams(definition: GraphDefinition, overrides: Record<str
     const spec = definition.params[key];
     if (!spec) {
       const known = Object.keys(definition.params).join(', ') || '(none)';
-      throw new Error(
+      throw new ParamError(
         `dniflow/graph: unknown --set key '${key}' for graph '${definition.name}' (known: ${known})`,
       );
     }

@@ -1,9 +1,10 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
+import { interruptAfterFirstLine } from '../helpers/signal-run.ts';
 
 const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
 const dniflow = (...args: string[]) => {
@@ -106,26 +107,17 @@ describe('train: run directories, resume and clean stops (issue 15)', () => {
 
   it('SIGTERM during training finishes the write, leaves the directory whole and marked interrupted, and exits 143', async () => {
     const dir = freshDir();
-    const child = spawn(
-      process.execPath,
-      [BIN, 'train', ...tiny, '--batch', '10', '--epochs', '100000', '--out', dir],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Once an epoch has ended, a checkpoint exists: the signal then lands in the middle of training.
-    await new Promise<void>((resolve) =>
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        if (stdout.includes('\n')) resolve();
-      }),
-    );
-    child.kill('SIGTERM');
-    const code = await exited;
+    const { code, stderr } = await interruptAfterFirstLine([
+      'train',
+      ...tiny,
+      '--batch',
+      '10',
+      '--epochs',
+      '100000',
+      '--out',
+      dir,
+    ]);
     expect(code).toBe(143);
     expect(stderr).toContain('dniflow/runtime: training interrupted (SIGTERM)');
     expect(stderr).toContain(`--resume ${dir}`);

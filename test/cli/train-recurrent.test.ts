@@ -1,8 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { interruptAfterFirstLine } from '../helpers/signal-run.ts';
 
 const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
 const GRAPH = new URL('../../graphs/repeat-copy.ts', import.meta.url).pathname;
@@ -48,29 +49,17 @@ describe('train on a recurrent graph', () => {
 
   it('SIGTERM stops it at the next windows, marks the directory interrupted and exits 143', async () => {
     const dir = freshDir();
-    const child = spawn(
-      process.execPath,
-      [BIN, ...tiny, '--epochs', '100000', '--ticks', '30', '--out', dir],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve) =>
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-        if (stdout.includes('\n')) resolve();
-      }),
-    );
-    const sent = performance.now();
-    child.kill('SIGTERM');
-    expect(await exited).toBe(143);
-    expect(performance.now() - sent).toBeLessThan(5000);
+    const { code, stderr, milliseconds } = await interruptAfterFirstLine([
+      ...tiny,
+      '--epochs',
+      '100000',
+      '--ticks',
+      '30',
+      '--out',
+      dir,
+    ]);
+    expect(code).toBe(143);
+    expect(milliseconds).toBeLessThan(5000);
     expect(stderr).toContain('dniflow/runtime: training interrupted (SIGTERM)');
     expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status).toBe('interrupted');
   }, 60_000);

@@ -3,6 +3,16 @@ import copy from '../../graphs/copy.ts';
 import repeatCopy from '../../graphs/repeat-copy.ts';
 import { resolveParams } from '../../src/graph/define.ts';
 import { validateNetwork } from '../../src/graph/validate.ts';
+import {
+  backprop,
+  dni,
+  type InterfaceSpec,
+  type LossKind,
+  linear,
+  lstm,
+  network,
+  stopGradient,
+} from '../../src/index.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import { buildRecurrentRun, type RecurrentRun } from '../../src/runtime/recurrent/build.ts';
 import { type CopyEpochMetrics, trainRecurrent } from '../../src/runtime/recurrent/recurrent-trainer.ts';
@@ -105,6 +115,48 @@ describe('the recurrent runtime (paper §3.2, DESIGN.md item 8)', () => {
     });
     const history = await train(run, 1, 6000);
     expect(history[0].solved_length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('refuses a recurrent network it cannot run, naming why', () => {
+    const base = (readout: number, readoutEdge: InterfaceSpec, loss: LossKind, dataset = 'repeatCopy') =>
+      network('rnn')
+        .source('task', { dataset, shape: [10] })
+        .module('core', [lstm(4)], { window: 2 })
+        .module('readout', [linear(readout)])
+        .loss('bits', loss)
+        .connect('task', 'core')
+        .connect('core', 'readout', readoutEdge)
+        .connect('readout', 'bits')
+        .connect('core', 'core', stopGradient(), { delay: 1 })
+        .build();
+    const refusal = (net: ReturnType<typeof base>) => () =>
+      buildRecurrentRun(net, validateNetwork(net), new Prng(1), { batch: 2, optimizer });
+    expect(refusal(base(9, dni(), 'sigmoidBce'))).toThrow(
+      "recurrent module 'core' must feed one feed-forward readout module over backprop()",
+    );
+    expect(refusal(base(9, backprop(), 'mse'))).toThrow("readout 'readout' must feed one sigmoidBce loss");
+    expect(refusal(base(7, backprop(), 'sigmoidBce'))).toThrow(
+      "readout 'readout' outputs [7]; the task's targets are [9]",
+    );
+    const twoCores = network('rnn2')
+      .source('task', { dataset: 'repeatCopy', shape: [10] })
+      .module('a', [lstm(4)], { window: 2 })
+      .module('b', [lstm(9)], { window: 2 })
+      .loss('bits', 'sigmoidBce')
+      .chain(['task', 'a', 'b', 'bits'])
+      .connect('a', 'a', stopGradient(), { delay: 1 })
+      .connect('b', 'b', stopGradient(), { delay: 1 })
+      .build();
+    expect(refusal(twoCores)).toThrow('has 2 recurrent modules; the recurrent runtime takes one');
+    const noPath = network('t')
+      .source('chars', { dataset: 'text', shape: [10] })
+      .module('core', [lstm(4)], { window: 2 })
+      .module('readout', [linear(10)])
+      .loss('next', 'softmaxCrossEntropy')
+      .chain(['chars', 'core', 'readout', 'next'])
+      .connect('core', 'core', stopGradient(), { delay: 1 })
+      .build();
+    expect(() => validateNetwork(noPath)).toThrow("source 'chars' reads a text file but names no path");
   });
 
   it('refuses what the recurrent runtime cannot do yet, before any work', async () => {
