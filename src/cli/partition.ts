@@ -11,6 +11,7 @@ import { UsageError } from './usage-error.ts';
 export async function runPartition(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('partition', argv, {
     'nats-url': { type: 'string' },
+    'nats-creds': { type: 'string' },
     'run-id': { type: 'string' },
     partition: { type: 'string' },
     'exit-with-stdin': { type: 'boolean' },
@@ -21,7 +22,8 @@ export async function runPartition(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError('partition takes no positional arguments');
-  const url = values['nats-url'];
+  // A coordinator hands the URL of the processes it spawns over in the environment (it may hold a password).
+  const url = values['nats-url'] ?? process.env.DNIFLOW_NATS_URL;
   const run = values['run-id'];
   const partition = nonNegativeInteger('--partition', values.partition);
   if (url === undefined || run === undefined || partition === undefined)
@@ -29,6 +31,7 @@ export async function runPartition(argv: string[]): Promise<number> {
   try {
     return await runPartitionProcess({
       url,
+      creds: values['nats-creds'],
       run,
       partition,
       exitWithStdin: values['exit-with-stdin'] === true,

@@ -11,11 +11,13 @@ import { type LocalNatsServer, startNatsServer } from './nats-server.ts';
 export interface NatsOptions extends Omit<WorkerOptions, 'pool'> {
   /** A running server (nats://[user:password@]host:port); default: one started on 127.0.0.1 for the run. */
   url?: string;
+  /** A NATS credentials file (user JWT and NKEY seed) for every process, instead of credentials in `url`. */
+  creds?: string;
   /** Names the run's subjects, so that processes started by hand find it (default: random). */
   run?: string;
   /** Partitions started by hand (`dniflow partition`) instead of here: indices or a module of each. */
   remote?: string[];
-  /** A partition silent this long fails the run (default 4 s). */
+  /** A partition silent this long fails the run (default 3 s). */
   silenceMs?: number;
   log?: (line: string) => void;
 }
@@ -37,7 +39,7 @@ export async function startNatsEngine(
   const url = options.url ?? server!.url;
   let link: NatsLink;
   try {
-    link = new NatsLink(await connectNats(url, `dniflow-${run}-coordinator`));
+    link = new NatsLink(await connectNats(url, `dniflow-${run}-coordinator`, options.creds));
   } catch (error) {
     await server?.stop();
     throw error;
@@ -69,6 +71,7 @@ function startCoordinator(
       new NatsPool(inits, onMessage, onFailure, lastStep, {
         link,
         url,
+        creds: options.creds,
         run,
         remote: remoteIndices(
           options.remote ?? [],

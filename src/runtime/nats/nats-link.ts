@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Chunker, Reassembler } from './chunks.ts';
+import { type NatsAuth, natsAuth } from './credentials.ts';
 import { decode, encode } from './wire.ts';
 
 /** A --nats-url that is not a nats:// URL (a usage mistake). */
@@ -38,8 +39,21 @@ export function subjects(run: string) {
   };
 }
 
-/** Connects without reconnecting: a lost connection ends the process's part in the run at once. */
-export async function connectNats(url: string, name: string): Promise<NatsConnection> {
+/** The server's address in `url`, without credentials: for messages and logs. */
+export function serverOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '4222'}`;
+  } catch {
+    return '(a malformed URL)';
+  }
+}
+
+/**
+ * Connects without reconnecting: a lost connection ends the process's part in the run at once.
+ * `creds` is a NATS credentials file (natsAuth), instead of credentials in the URL.
+ */
+export async function connectNats(url: string, name: string, creds?: string): Promise<NatsConnection> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -48,17 +62,23 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
   }
   if (parsed.protocol !== 'nats:' && parsed.protocol !== 'tls:')
     throw new NatsUrlError(`dniflow/runtime: '${url}' is not a nats:// URL`);
-  // Credentials ride in the URL (nats://user:password@host:port, or nats://token@host:port).
-  const user = decodeURIComponent(parsed.username);
-  const pass = decodeURIComponent(parsed.password);
-  const auth = user && pass ? { user, pass } : user ? { token: user } : {};
-  const server = `${parsed.protocol}//${parsed.hostname}:${parsed.port || '4222'}`;
+  let auth: NatsAuth;
+  try {
+    auth = natsAuth(parsed, creds);
+  } catch (error) {
+    throw new NatsUrlError((error as Error).message);
+  }
+  const server = serverOf(url);
   try {
     return await connect({ servers: server, name, reconnect: false, timeout: 5000, ...auth });
   } catch (error) {
-    throw new NatsUnreachableError(
-      `dniflow/runtime: cannot reach the NATS server at ${server}: ${(error as Error).message}`,
-    );
+    const why = (error as Error).message;
+    // The server answered but refused: a different fix (credentials) from an unreachable one.
+    if (/authori[sz]ation|authentication/i.test(why))
+      throw new NatsUnreachableError(
+        `dniflow/runtime: the NATS server at ${server} refused ${Object.keys(auth).length > 0 ? 'the credentials given' : 'a client without credentials'} (${why})`,
+      );
+    throw new NatsUnreachableError(`dniflow/runtime: cannot reach the NATS server at ${server}: ${why}`);
   }
 }
 

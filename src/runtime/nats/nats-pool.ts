@@ -1,19 +1,23 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Answer, PartitionPool, WorkerFailedError } from '../workers/partition-pool.ts';
 import type { FromWorker, PartitionInit, ToWorker } from '../workers/protocol.ts';
 import type { NatsLink } from './nats-link.ts';
-import { subjects } from './nats-link.ts';
+import { serverOf, subjects } from './nats-link.ts';
 import { codeIdentity, type FromProcess, type ToProcess } from './nats-protocol.ts';
 
 export interface NatsPoolOptions {
   link: NatsLink;
   /** The server's URL as the partition processes reach it. */
   url: string;
+  /** The credentials file every process connects with (natsAuth), if any. */
+  creds?: string;
   run: string;
   /** Partitions started by hand (`dniflow partition`), by index: not spawned here. */
   remote: Set<number>;
-  /** A partition silent this long has hung, died or lost its connection (default 4 s). */
+  /** A partition silent this long has hung, died or lost its connection (default 3 s). */
   silenceMs?: number;
   /** How long to wait for a partition to join (default 60 s; by hand: 10 min). */
   joinTimeoutMs?: number;
@@ -70,12 +74,17 @@ export class NatsPool extends PartitionPool {
     );
     options.link.connection
       .closed()
-      .then((error) => this.failAll(`lost the NATS connection${error ? `: ${error.message}` : ''}`));
+      .then((error) =>
+        this.failAll(
+          `lost its connection to the NATS server at ${serverOf(options.url)}${error ? ` (${error.message})` : ''}`,
+        ),
+      );
     inits.forEach((init, index) => {
       if (options.remote.has(index)) {
+        const creds = options.creds === undefined ? '' : ` --nats-creds ${options.creds}`;
         log(
           `dniflow: waiting for partition ${index} (${init.nodes.join(', ')}); on its host run:\n` +
-            `  npx dniflow partition --nats-url ${options.url} --run-id ${options.run} --partition ${index}`,
+            `  npx dniflow partition --nats-url ${options.url}${creds} --run-id ${options.run} --partition ${index}`,
         );
         return;
       }
@@ -85,12 +94,19 @@ export class NatsPool extends PartitionPool {
   }
 
   private spawnChild(index: number): ChildProcess {
-    const args = ['partition', '--nats-url', this.options.url, '--run-id', this.options.run];
-    const child = spawn(process.execPath, [BIN, ...args, '--partition', String(index), '--exit-with-stdin'], {
+    const { creds, run } = this.options;
+    const args = ['partition', '--run-id', run, '--partition', String(index), '--exit-with-stdin'];
+    if (creds !== undefined) args.push('--nats-creds', resolve(creds));
+    const child = spawn(process.execPath, [BIN, ...args], {
       // Standard input is the child's lifeline: it ends when this process does, however it ends.
       stdio: ['pipe', 'inherit', 'inherit'],
-      // One BLAS thread per process: the processes are the parallelism.
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+      env: {
+        ...process.env,
+        // The URL may hold a password: in the environment, not on a command line that `ps` shows.
+        DNIFLOW_NATS_URL: this.options.url,
+        // One BLAS thread per process: the processes are the parallelism.
+        OPENBLAS_NUM_THREADS: '1',
+      },
     });
     child.on('exit', (code, signal) => {
       if (!this.closing)
@@ -154,7 +170,10 @@ export class NatsPool extends PartitionPool {
     if (now - this.watchedAt > 4 * BEAT_MS)
       for (const member of this.members) if (member) member.heardAt = now;
     this.watchedAt = now;
-    const silence = this.options.silenceMs ?? 4000;
+    // Six missed beats: found 2.5 to 3.5 s after the last one arrived, leaving room within the
+    // 5 s promised for stopping the others; a partition's work comes in steps of milliseconds, so
+    // a live one never blocks its beats that long.
+    const silence = this.options.silenceMs ?? 3000;
     this.members.forEach((member, index) => {
       if (member === undefined) {
         const wait = this.options.joinTimeoutMs ?? (this.options.remote.has(index) ? 600_000 : 60_000);
@@ -167,6 +186,9 @@ export class NatsPool extends PartitionPool {
             `no heartbeat for ${((now - member.heardAt) / 1000).toFixed(1)} s (it hung, died or lost its connection)`,
           ),
         );
+        // A hung process cannot take 'stop' (SIGKILL works even on a stopped one); one on another
+        // host leaves by itself once the coordinator goes silent.
+        this.children[index]?.kill('SIGKILL');
       }
     });
   }
@@ -183,7 +205,8 @@ export class NatsPool extends PartitionPool {
 
   private failAll(why: string): void {
     if (this.closing) return;
-    this.fail(new WorkerFailedError(this.groups.flat(), this.lastStep(), why, 'coordinator'));
+    const where = `coordinator (process ${process.pid} on ${hostname()})`;
+    this.fail(new WorkerFailedError(this.groups.flat(), this.lastStep(), why, where));
   }
 
   post(index: number, message: ToWorker): void {

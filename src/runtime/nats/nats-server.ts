@@ -40,7 +40,12 @@ export interface LocalNatsServer {
  * (larger ones are chunked anyway). Stopped by its own PID.
  */
 export async function startNatsServer(
-  options: { maxPayloadMB?: number; timeoutMs?: number } = {},
+  options: {
+    maxPayloadMB?: number;
+    timeoutMs?: number;
+    /** More configuration lines: an `authorization` block, an operator, etc. */
+    config?: string;
+  } = {},
 ): Promise<LocalNatsServer> {
   const binary = natsServerPath();
   if (binary === undefined) throw new NatsServerMissingError();
@@ -48,7 +53,7 @@ export async function startNatsServer(
   const config = join(dir, 'nats.conf');
   writeFileSync(
     config,
-    `host: "127.0.0.1"\nport: -1\nmax_payload: ${options.maxPayloadMB ?? 8}MB\nmax_pending: 256MB\n`,
+    `host: "127.0.0.1"\nport: -1\nmax_payload: ${options.maxPayloadMB ?? 8}MB\nmax_pending: 256MB\n${options.config ?? ''}`,
   );
   const child = spawn(binary, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

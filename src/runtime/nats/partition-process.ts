@@ -6,6 +6,8 @@ import { codeIdentity, type FromProcess, type ToProcess } from './nats-protocol.
 
 export interface PartitionProcessOptions {
   url: string;
+  /** A NATS credentials file (natsAuth), instead of credentials in the URL. */
+  creds?: string;
   run: string;
   partition: number;
   /** Exit when standard input ends: a coordinator that spawned this process has gone. */
@@ -27,7 +29,7 @@ export async function runPartitionProcess(options: PartitionProcessOptions): Pro
   const { run, partition: index } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const names = subjects(run);
-  const connection = await connectNats(options.url, `dniflow-${run}-p${index}`);
+  const connection = await connectNats(options.url, `dniflow-${run}-p${index}`, options.creds);
   const link = new NatsLink(connection);
   let host: PartitionHost | undefined;
   let heardAt = Date.now();
