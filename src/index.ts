@@ -42,6 +42,7 @@ export {
   sigmoid,
   tanh,
 } from './graph/layers.ts';
+export { LrScheduleError, parseLrSchedule, type StepSchedule } from './graph/lr-schedule.ts';
 export {
   type EdgeSpec,
   type LossKind,

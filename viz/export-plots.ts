@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { VizInputError } from './errors.ts';
 import { readRunFiles, runRecord } from './metrics.ts';
+import { multiRunRecord } from './multi-metrics.ts';
+import { multiPlotsTitle, renderMultiPlots } from './multi-plots.ts';
 import { renderRunPlots, runTitle } from './plots.ts';
 import { plotsHtml } from './plots-page.ts';
 import { recurrentRunRecord } from './recurrent-metrics.ts';
@@ -29,7 +31,8 @@ function finish(svg: string, format: PlotFormat, title: string): string {
 
 /**
  * Plots of one or more run folders (run.json + metrics.jsonl), each kind with its own panels.
- * Several text runs share one picture, a line per run; other kinds are drawn one run at a time.
+ * Several text runs, or several multi-network runs, share one picture, a line per run; other kinds
+ * are drawn one run at a time.
  */
 export function exportRunPlots(dirs: string | string[], format: PlotFormat): string {
   const all = (typeof dirs === 'string' ? [dirs] : dirs).map(readRunFiles);
@@ -43,9 +46,13 @@ export function exportRunPlots(dirs: string | string[], format: PlotFormat): str
     const records = all.map(textRunRecord);
     return finish(renderTextPlots(records), format, textPlotsTitle(records));
   }
+  if (kinds[0] === 'multi') {
+    const records = all.map(multiRunRecord);
+    return finish(renderMultiPlots(records), format, multiPlotsTitle(records));
+  }
   if (all.length > 1) {
     throw new VizInputError(
-      `dniflow/viz: only text runs are drawn together; plot ${kinds[0]} runs one at a time` +
+      `dniflow/viz: only text and multi-network runs are drawn together; plot ${kinds[0]} runs one at a time` +
         (kinds[0] === 'copy' ? ' (dniflow table recurrent compares Copy runs)' : ''),
     );
   }

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { LrScheduleError, parseLrSchedule } from '../graph/lr-schedule.ts';
 import { UsageError } from './usage-error.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -85,4 +86,32 @@ export function makeDirectories(path: string): void {
     existing = dirname(existing);
   }
   for (const dir of missing) mkdirSync(dir);
+}
+
+/** --lr-schedule, checked before any work (lr-schedule.ts's grammar); the text is what runs record. */
+export function lrScheduleFlag(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    parseLrSchedule(raw);
+  } catch (error) {
+    if (error instanceof LrScheduleError)
+      throw new UsageError(error.message.replace(/^dniflow\/graph: /, ''));
+    throw error;
+  }
+  return raw.trim();
+}
+
+/** A comma-separated flag value, each item parsed (undefined: refused, naming it); repeats refused. */
+export function commaList<T extends string | number>(
+  flag: string,
+  raw: string,
+  parse: (item: string) => T | undefined,
+): T[] {
+  const items = raw.split(',').map((item) => {
+    const value = parse(item.trim());
+    if (value === undefined) throw new UsageError(`${flag}: bad item '${item}' in '${raw}'`);
+    return value;
+  });
+  if (new Set(items).size !== items.length) throw new UsageError(`${flag}: '${raw}' repeats an item`);
+  return items;
 }

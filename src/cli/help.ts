@@ -33,6 +33,10 @@ Options:
   --epochs N         number of epochs (positive integer; default from the graph)
   --batch B          minibatch size (positive integer; default from the graph)
   --lr X             learning rate (positive number; default from the graph)
+  --lr-schedule S    the learning rate's multiplier by iteration (global step), replacing the
+                     graph's schedule: constant (none), step:EVERY:FACTOR (times FACTOR, in (0, 1],
+                     every EVERY steps) or cosine[:FLOOR] (half a cosine from 1 to FLOOR, default
+                     0, over the run's steps); feed-forward graphs; kept by --resume
   --seed S           seed for initialisation, shuffling and every random stream (default 1)
   --train-limit N    use only the first N training examples (for quick runs)
   --test-limit N     evaluate on only the first N test examples
@@ -57,6 +61,8 @@ Options:
                      compute, synthetic models included)
   --nats-url URL     nats: a running server, nats://[user:password@]host:port (or nats://token@...);
                      default: a nats-server started on 127.0.0.1 on a free port for the run
+  --nats-creds FILE  nats: a NATS credentials file (user JWT and NKEY seed, as nsc writes them)
+                     instead of credentials in the URL; the processes started here use it too
   --run-id ID        nats: names the run's subjects (default: random); processes started by hand use it
   --nats-remote P    nats: partitions (indices or a module of each, comma-separated) not started
                      here: the command to start each on its host is printed (needs --nats-url)
@@ -78,7 +84,7 @@ DIR interrupted, and exits with 130 or 143.
 `;
 
 export const PARTITION_HELP = `Usage:
-  dniflow partition --nats-url URL --run-id ID --partition N
+  dniflow partition --nats-url URL [--nats-creds FILE] --run-id ID --partition N
 
 Runs partition N (a group of modules, as --placement numbers them from 0) of the
 'dniflow train --scheduler nats' run ID, whose coordinator reaches the NATS server at URL. The
@@ -89,6 +95,9 @@ when the coordinator goes silent for 10 s, or when it loses its connection.
 
 Options:
   --nats-url URL     nats://[user:password@]host:port, the same server as the coordinator's
+                     (default: $DNIFLOW_NATS_URL, how a coordinator hands it to the processes it
+                     starts without showing a password on their command line)
+  --nats-creds FILE  a NATS credentials file (user JWT and NKEY seed) instead of credentials in the URL
   --run-id ID        the run's id (--run-id of train, or the one it printed)
   --partition N      which partition to run (0, 1, ...)
   --exit-with-stdin  exit when standard input ends (how a coordinator that spawns it ties it to itself)

@@ -20,7 +20,8 @@ cosine to its target. Give several text run folders to compare them: one line pe
 panel, labelled by method and T (e.g. "bptt T=5", "dni T=5"). Runs in one picture must be of one
 kind; feed-forward and Copy runs are plotted one folder at a time.
 With a feed-forward table (written by dniflow table feedforward), draws test error per model and
-method as grouped bars, with the paper's numbers. With a recurrent table (dniflow table
+method as grouped bars, with the paper's numbers, and one panel per network of each method's test
+error against iterations (the learning curves its cells recorded). With a recurrent table (dniflow table
 recurrent), draws the largest length solved per task x T and method beside the paper's (* marks a
 recalled figure, † one from the seed summary), and one panel per task x T of each method's length
 solved against ticks seen.

@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { writeFileAtomic } from '../runtime/atomic-write.ts';
-import { nonNegativeInteger, positiveInteger } from './args.ts';
+import { commaList, nonNegativeInteger, positiveInteger } from './args.ts';
 import {
   PAPER_RECURRENT,
   type PaperCertainty,
@@ -10,6 +8,7 @@ import {
   type RecurrentMethod,
   type RecurrentTask,
 } from './paper-table.ts';
+import { openTable, pendingCells, saveTable, type TableFile } from './table-file.ts';
 import { UsageError } from './usage-error.ts';
 
 export const TABLE_RECURRENT_HELP = `Usage:
@@ -61,25 +60,7 @@ interface TableSettings {
   seed: number;
 }
 
-export interface RecurrentTable {
-  kind: 'recurrent';
-  settings: TableSettings;
-  rows: RecurrentCell[];
-}
-
-function list<T extends string | number>(
-  flag: string,
-  raw: string,
-  parse: (item: string) => T | undefined,
-): T[] {
-  const items = raw.split(',').map((item) => {
-    const value = parse(item.trim());
-    if (value === undefined) throw new UsageError(`${flag}: bad item '${item}' in '${raw}'`);
-    return value;
-  });
-  if (new Set(items).size !== items.length) throw new UsageError(`${flag}: '${raw}' repeats an item`);
-  return items;
-}
+export type RecurrentTable = TableFile<TableSettings, RecurrentCell>;
 
 export async function runRecurrentTable(
   values: Record<string, string | boolean | undefined>,
@@ -94,11 +75,11 @@ export async function runRecurrentTable(
   const only = values.only as string | undefined;
   if (only !== undefined && only !== 'copy' && only !== 'repeat-copy')
     throw new UsageError(`--only must be copy or repeat-copy, got '${only}'`);
-  const windows = list('--T', (values.T as string | undefined) ?? '2,3,4,5', (item) => {
+  const windows = commaList('--T', (values.T as string | undefined) ?? '2,3,4,5', (item) => {
     const T = Number(item);
     return Number.isInteger(T) && T >= 1 && T <= 64 ? T : undefined;
   });
-  const methods = list(
+  const methods = commaList(
     '--methods',
     (values.methods as string | undefined) ?? RECURRENT_METHODS.join(','),
     (item) =>
@@ -107,18 +88,16 @@ export async function runRecurrentTable(
   const tasks: RecurrentTask[] = only ? [only] : ['copy', 'repeat-copy'];
   const out = (values.out as string | undefined) ?? 'table-recurrent.json';
   const settings: TableSettings = { budget, units, batch, seed };
-  const table = openTable(out, settings);
+  const table: RecurrentTable = openTable(out, 'recurrent', settings);
   const plan = tasks.flatMap((task) =>
     windows.flatMap((T) => methods.map((method) => ({ task, T, method }))),
   );
-  const todo = plan.filter(
-    (cell) =>
-      !table.rows.some((row) => row.task === cell.task && row.T === cell.T && row.method === cell.method),
+  const todo = pendingCells(
+    plan,
+    table.rows,
+    (cell, row) => row.task === cell.task && row.T === cell.T && row.method === cell.method,
+    out,
   );
-  if (todo.length < plan.length)
-    process.stderr.write(
-      `dniflow: ${plan.length - todo.length} of ${plan.length} cells already in ${out}; skipping them\n`,
-    );
   let next = 0;
   let done = plan.length - todo.length;
   const worker = async () => {
@@ -130,8 +109,7 @@ export async function runRecurrentTable(
         process.stderr.write(`cell ${label}: ${ticks}/${budget} ticks, solved ${solved}\n`),
       );
       table.rows.push(row);
-      // After every cell: an interrupted table keeps what finished, and a rerun skips it.
-      writeFileAtomic(out, `${JSON.stringify(table, null, 2)}\n`);
+      saveTable(out, table);
       done++;
       process.stderr.write(
         `cell ${label}: solved ${row.solved_length} (paper ${row.paper}) [${done}/${plan.length}]\n`,
@@ -143,28 +121,6 @@ export async function runRecurrentTable(
   if (!values.json) process.stdout.write(formatRecurrentTable(table));
   process.stderr.write(`table written to ${out}\n`);
   return 0;
-}
-
-/** The table in `out` to continue (same settings), or a new one written at once (so a bad path fails first). */
-function openTable(out: string, settings: TableSettings): RecurrentTable {
-  if (existsSync(out)) {
-    let old: RecurrentTable;
-    try {
-      old = JSON.parse(readFileSync(out, 'utf8')) as RecurrentTable;
-    } catch (error) {
-      throw new UsageError(
-        `--out ${out} exists and is not a table (${(error as Error).message}); choose another file`,
-      );
-    }
-    if (old.kind !== 'recurrent' || JSON.stringify(old.settings) !== JSON.stringify(settings))
-      throw new UsageError(
-        `--out ${out} holds a table with other settings (${JSON.stringify(old.settings ?? null)}); choose another file or the same settings to continue it`,
-      );
-    return old;
-  }
-  const table: RecurrentTable = { kind: 'recurrent', settings, rows: [] };
-  writeFileAtomic(out, `${JSON.stringify(table, null, 2)}\n`);
-  return table;
 }
 
 const BIN = fileURLToPath(new URL('../../bin/dniflow.js', import.meta.url));

@@ -1,44 +1,40 @@
-import { writeFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { runGraph } from '../runtime/run.ts';
-import { parseCommandArgs, positiveInteger } from './args.ts';
-import { loadGraphFile } from './load-graph.ts';
-import { METHODS, type Method, PAPER_MNIST } from './paper-table.ts';
-import { progressBar } from './progress.ts';
+import { parseCommandArgs } from './args.ts';
+import { runFeedforwardTable } from './table-feedforward.ts';
 import { runRecurrentTable, TABLE_RECURRENT_HELP } from './table-recurrent.ts';
 import { UsageError } from './usage-error.ts';
 
 export const TABLE_HELP = `Usage:
-  dniflow table feedforward [--epochs N] [--train-limit N] [--sg linear|mlp] [--only FCN|CNN]
-                            [--out FILE] [--json]
+  dniflow table feedforward [--budget ITERATIONS [--eval-every N] | --epochs N] [--train-limit N]
+                            [--sg linear|mlp] [--lr-schedule S] [--seed S] [--only FCN|CNN]
+                            [--layers 3,4,5,6] [--methods nobprop,bprop,dni,cdni] [--out FILE] [--json]
   dniflow table recurrent   [--budget TICKS] [--only copy|repeat-copy] [--T 2,3,4,5] [--out FILE]
                             (see dniflow table recurrent --help)
 
 Runs the paper's MNIST table (Jaderberg et al. 2017, Table 1): FCN with 3-6 layers and CNN with
-3-4 layers, each trained with No Bprop, Bprop, DNI and cDNI at the given budget, and prints our
-test error beside the paper's. Writes the table as JSON to FILE (default table-feedforward.json).
+3-4 layers, each trained with No Bprop, Bprop, DNI and cDNI at the same budget, and prints our
+test error beside the paper's with the seconds each cell took. The table is written to FILE
+(default table-feedforward.json) after every cell, with each cell's learning curve (test error
+against iterations), which dniflow plot draws; running the same command again skips the cells
+already there (so an interrupted table continues where it stopped, and a wider --layers or
+--methods adds only the new cells). A FILE written with other settings is refused.
 
 Options:
-  --epochs N         epochs per cell (default 1)
+  --budget N         iterations (minibatches) per cell, at each graph's batch size
+  --eval-every N     with --budget: evaluate the test error every N iterations for the curve
+                     (default: budget / 20), besides each epoch's end
+  --epochs N         epochs per cell instead of a budget of iterations (default 1)
   --train-limit N    train each cell on the first N training examples (default: all 60000)
   --sg linear|mlp    FCN cells' synthetic-gradient model (default linear; mlp: 2x1024, BN, ReLU);
                      CNN cells use conv synthetic-gradient models
+  --lr-schedule S    every cell's learning-rate schedule on iterations, replacing the graphs':
+                     constant, step:EVERY:FACTOR or cosine[:FLOOR] (see dniflow train --help)
+  --seed S           seed of every cell (default 1)
   --only FCN|CNN     run only one family
+  --layers LIST      only these depths, comma-separated (FCN 3-6, CNN 3-4)
+  --methods LIST     only these methods, comma-separated (default nobprop,bprop,dni,cdni)
   --out FILE         where to write the JSON table
-  --json             print one JSON object per cell instead of the text table
+  --json             print one JSON object per finished cell instead of the text table
 `;
-
-interface Cell {
-  model: 'FCN' | 'CNN';
-  layers: number;
-  method: Method;
-  test_error: number;
-  paper: number;
-  seconds: number;
-}
-
-const wallClock = { now: () => performance.now() / 1000 };
 
 export async function runTable(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs('table', argv, {
@@ -50,7 +46,10 @@ export async function runTable(argv: string[]): Promise<number> {
     seed: { type: 'string' },
     jobs: { type: 'string' },
     epochs: { type: 'string' },
+    'eval-every': { type: 'string' },
     'train-limit': { type: 'string' },
+    'lr-schedule': { type: 'string' },
+    layers: { type: 'string' },
     sg: { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
@@ -66,8 +65,8 @@ export async function runTable(argv: string[]): Promise<number> {
       `table takes one table name, 'feedforward' or 'recurrent' (see dniflow table --help)`,
     );
   }
-  const recurrentOnly = ['budget', 'T', 'methods', 'units', 'batch', 'seed', 'jobs'] as const;
-  const feedforwardOnly = ['epochs', 'train-limit', 'sg'] as const;
+  const recurrentOnly = ['T', 'units', 'batch', 'jobs'] as const;
+  const feedforwardOnly = ['epochs', 'eval-every', 'train-limit', 'lr-schedule', 'layers', 'sg'] as const;
   const misplaced =
     positionals[0] === 'recurrent'
       ? feedforwardOnly.find((flag) => values[flag] !== undefined)
@@ -76,78 +75,5 @@ export async function runTable(argv: string[]): Promise<number> {
     throw new UsageError(
       `--${misplaced} does not apply to table ${positionals[0]} (see dniflow table --help)`,
     );
-  if (positionals[0] === 'recurrent') return runRecurrentTable(values);
-  const epochs = positiveInteger('--epochs', values.epochs) ?? 1;
-  const trainLimit = positiveInteger('--train-limit', values['train-limit']);
-  const sg = values.sg ?? 'linear';
-  if (sg !== 'linear' && sg !== 'mlp') throw new UsageError(`--sg must be linear or mlp, got '${sg}'`);
-  if (values.only !== undefined && values.only !== 'FCN' && values.only !== 'CNN') {
-    throw new UsageError(`--only must be FCN or CNN, got '${values.only}'`);
-  }
-  const out = values.out ?? 'table-feedforward.json';
-  const graphs = {
-    FCN: await loadGraphFile(fileURLToPath(new URL('../../graphs/mnist-fcn.ts', import.meta.url))),
-    CNN: await loadGraphFile(fileURLToPath(new URL('../../graphs/mnist-cnn.ts', import.meta.url))),
-  };
-  const plan = (['FCN', 'CNN'] as const)
-    .filter((model) => values.only === undefined || values.only === model)
-    .flatMap((model) =>
-      Object.keys(PAPER_MNIST[model]).flatMap((layers) =>
-        METHODS.map((method) => ({ model, layers: Number(layers), method })),
-      ),
-    );
-  const bar = progressBar(process.stderr, values.json !== true);
-  const cells: Cell[] = [];
-  for (const [index, { model, layers, method }] of plan.entries()) {
-    const label = `cell ${index + 1}/${plan.length} ${model}-${layers} ${method}`;
-    if (!process.stderr.isTTY && values.json !== true) process.stderr.write(`${label}\n`);
-    const started = wallClock.now();
-    const result = await runGraph(graphs[model], {
-      // The FCN picks linear or 2x1024 SG models; the CNN always uses its conv SG models.
-      set: model === 'FCN' ? { layers: String(layers), method, sg } : { layers: String(layers), method },
-      epochs,
-      trainLimit,
-      clock: wallClock,
-      onEvent: (event) => {
-        if (event.type === 'batch')
-          bar.update(event.batch, event.batches, `${label} epoch ${event.epoch}/${epochs}`);
-      },
-    });
-    bar.clear();
-    const cell: Cell = {
-      model,
-      layers,
-      method,
-      test_error: result.history.at(-1)!.test_error,
-      paper: PAPER_MNIST[model][layers][method],
-      seconds: wallClock.now() - started,
-    };
-    cells.push(cell);
-    if (values.json) process.stdout.write(`${JSON.stringify(cell)}\n`);
-  }
-  const table = { budget: { epochs, trainLimit: trainLimit ?? 60000, sg }, rows: cells };
-  writeFileSync(out, `${JSON.stringify(table, null, 2)}\n`);
-  if (!values.json) process.stdout.write(formatTable(cells));
-  process.stderr.write(`table written to ${out}\n`);
-  return 0;
-}
-
-/** Rows per network, columns per method: ours (paper). */
-export function formatTable(cells: Cell[]): string {
-  const header = `${'network'.padEnd(8)}${METHODS.map((m) => m.padStart(16)).join('')}\n`;
-  const rows = new Map<string, Cell[]>();
-  for (const cell of cells) {
-    const key = `${cell.model}-${cell.layers}`;
-    rows.set(key, [...(rows.get(key) ?? []), cell]);
-  }
-  let text = `MNIST test error %, ours (paper)\n${header}`;
-  for (const [key, row] of rows) {
-    text += key.padEnd(8);
-    for (const method of METHODS) {
-      const cell = row.find((c) => c.method === method);
-      text += (cell ? `${cell.test_error.toFixed(2)} (${cell.paper.toFixed(1)})` : '-').padStart(16);
-    }
-    text += '\n';
-  }
-  return text;
+  return positionals[0] === 'recurrent' ? runRecurrentTable(values) : runFeedforwardTable(values);
 }

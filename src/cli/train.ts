@@ -3,6 +3,7 @@ import { type Dashboard, DashboardPortInUseError, startDashboard } from '../../v
 import { type GraphDefinition, ParamError, resolveParams } from '../graph/define.ts';
 import { validateNetwork } from '../graph/validate.ts';
 import type { StepEngine } from '../runtime/engine.ts';
+import { isMultiNetworkGraph } from '../runtime/multi/run-system.ts';
 import { checkRunId, NatsUrlError } from '../runtime/nats/nats-link.ts';
 import type { RecurrentEpochMetrics } from '../runtime/recurrent/recurrent-trainer.ts';
 import { isRecurrentGraph, runRecurrentGraph } from '../runtime/recurrent/run-recurrent.ts';
@@ -13,6 +14,7 @@ import { InterruptedError, type TrainEvent } from '../runtime/trainer.ts';
 import { PlacementError } from '../runtime/workers/placement.ts';
 import {
   keyValuePairs,
+  lrScheduleFlag,
   nonNegativeInteger,
   parseCommandArgs,
   positiveInteger,
@@ -22,6 +24,7 @@ import {
 import { TRAIN_HELP } from './help.ts';
 import { loadGraphFile } from './load-graph.ts';
 import { progressBar } from './progress.ts';
+import { trainSystemCommand } from './train-system.ts';
 import { UsageError } from './usage-error.ts';
 
 const wallClock = { now: () => performance.now() / 1000 };
@@ -32,6 +35,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     epochs: { type: 'string' },
     batch: { type: 'string' },
     lr: { type: 'string' },
+    'lr-schedule': { type: 'string' },
     seed: { type: 'string' },
     'train-limit': { type: 'string' },
     'test-limit': { type: 'string' },
@@ -42,6 +46,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     scheduler: { type: 'string' },
     placement: { type: 'string' },
     'nats-url': { type: 'string' },
+    'nats-creds': { type: 'string' },
     'run-id': { type: 'string' },
     'nats-remote': { type: 'string' },
     dashboard: { type: 'boolean' },
@@ -64,6 +69,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     epochs: positiveInteger('--epochs', values.epochs),
     batch: positiveInteger('--batch', values.batch),
     lr: positiveNumber('--lr', values.lr),
+    lrSchedule: lrScheduleFlag(values['lr-schedule']),
     seed: nonNegativeInteger('--seed', values.seed),
     trainLimit: positiveInteger('--train-limit', values['train-limit']),
     testLimit: positiveInteger('--test-limit', values['test-limit']),
@@ -73,13 +79,13 @@ export async function runTrain(argv: string[]): Promise<number> {
     maxLoss: positiveNumber('--max-loss', values['max-loss']),
     scheduler: schedulerFlag(values.scheduler),
     workers: values.placement === undefined ? undefined : { placement: values.placement },
-    nats: natsFlags(values['nats-url'], values['run-id'], values['nats-remote']),
+    nats: natsFlags(values['nats-url'], values['run-id'], values['nats-remote'], values['nats-creds']),
   };
   const parallel = options.scheduler === 'workers' || options.scheduler === 'nats';
   if (values.placement !== undefined && !parallel)
     throw new UsageError('--placement needs --scheduler workers or nats');
   if (options.nats !== undefined && options.scheduler !== 'nats')
-    throw new UsageError('--nats-url, --run-id and --nats-remote need --scheduler nats');
+    throw new UsageError('--nats-url, --nats-creds, --run-id and --nats-remote need --scheduler nats');
   const port = nonNegativeInteger('--port', values.port) ?? 8737;
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
   if (values.port !== undefined && !values.dashboard) throw new UsageError('--port needs --dashboard');
@@ -88,8 +94,18 @@ export async function runTrain(argv: string[]): Promise<number> {
   const ticksPerEpoch = positiveInteger('--ticks', values.ticks);
   const patience = positiveInteger('--patience', values.patience);
   const clipNorm = positiveNumber('--clip', values.clip);
+  if (setErrorsAsUsage(() => isMultiNetworkGraph(definition, options.set))) {
+    if (values.dashboard) throw new UsageError('--dashboard does not show multi-network systems yet');
+    if (patience !== undefined) throw new UsageError('--patience applies to text (recurrent) graphs only');
+    if (options.lrSchedule !== undefined)
+      throw new UsageError('--lr-schedule applies to feed-forward graphs only');
+    const context = { json, clock: wallClock, exitCode: signalExitCode };
+    return trainSystemCommand(definition, { ...options, ticksPerEpoch, clipNorm }, context);
+  }
   if (setErrorsAsUsage(() => isRecurrentGraph(definition, options.set))) {
     if (values.dashboard) throw new UsageError('--dashboard does not show recurrent graphs yet');
+    if (options.lrSchedule !== undefined)
+      throw new UsageError('--lr-schedule applies to feed-forward graphs only');
     return trainRecurrentCommand(definition, { ...options, ticksPerEpoch, patience, clipNorm }, json);
   }
   if (ticksPerEpoch !== undefined) throw new UsageError('--ticks applies to recurrent graphs only');
@@ -290,8 +306,10 @@ function schedulerFlag(raw: string | undefined): 'lockstep' | 'async' | 'workers
 }
 
 /** The nats scheduler's flags, checked before any work. */
-function natsFlags(url: string | undefined, run: string | undefined, remote: string | undefined) {
-  if (url === undefined && run === undefined && remote === undefined) return undefined;
+function natsFlags(url?: string, run?: string, remote?: string, creds?: string) {
+  if (url === undefined && run === undefined && remote === undefined && creds === undefined) return undefined;
+  if (creds !== undefined && url === undefined)
+    throw new UsageError('--nats-creds needs --nats-url: the server started for a run takes no credentials');
   if (remote !== undefined && url === undefined)
     throw new UsageError(
       '--nats-remote needs --nats-url: the server started for a run listens on 127.0.0.1 only, out of reach of other hosts',
@@ -301,7 +319,7 @@ function natsFlags(url: string | undefined, run: string | undefined, remote: str
   } catch (error) {
     throw new UsageError(`--run-id: ${(error as Error).message.replace(/^dniflow\/runtime: /, '')}`);
   }
-  return { url, run, remote: remote?.split(',').map((p) => p.trim()) };
+  return { url, creds, run, remote: remote?.split(',').map((p) => p.trim()) };
 }
 
 async function openDashboard(definition: GraphDefinition, set: Record<string, string>, port: number) {

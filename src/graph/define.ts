@@ -1,3 +1,4 @@
+import type { StepSchedule } from './lr-schedule.ts';
 import type { Network } from './network.ts';
 
 /**
@@ -23,6 +24,12 @@ export interface TrainingDefaults {
   momentum?: number;
   /** Multiplies the learning rate at an epoch (0-based), e.g. a step decay. */
   lrSchedule?: (epoch: number) => number;
+  /**
+   * Multiplies the learning rate at a global step (iteration, 0-based) of the run's total, applied
+   * before that step (see lr-schedule.ts: stepDecay, cosineDecay). The paper's budgets are in
+   * iterations. Give this or lrSchedule, not both; feed-forward graphs only.
+   */
+  lrScheduleSteps?: StepSchedule;
   /**
    * Networks on an endless stream (Copy, Repeat Copy: recurrent, paper §3.2): an epoch is this many
    * ticks per lane. `batch` is then the number of lanes.
@@ -114,7 +121,8 @@ export function trainingDefaults(definition: GraphDefinition, params: ParamValue
       `dniflow/graph: graph '${definition.name}' training.${field} ${why}, got ${String(value)}`,
     );
   };
-  const { epochs, batch, lr, optimizer, momentum, lrSchedule, ticksPerEpoch, clipNorm } = training;
+  const { epochs, batch, lr, optimizer, momentum, lrSchedule, lrScheduleSteps, ticksPerEpoch, clipNorm } =
+    training;
   if (!(Number.isInteger(epochs) && epochs >= 1)) bad('epochs', 'must be a positive integer', epochs);
   if (!(Number.isInteger(batch) && batch >= 1)) bad('batch', 'must be a positive integer', batch);
   if (!(Number.isFinite(lr) && lr > 0)) bad('lr', 'must be a positive number', lr);
@@ -133,6 +141,25 @@ export function trainingDefaults(definition: GraphDefinition, params: ParamValue
       const factor = lrSchedule(epoch);
       if (!(Number.isFinite(factor) && factor >= 0))
         bad('lrSchedule', `must give a finite factor ≥ 0 at every epoch (epoch ${epoch})`, factor);
+    }
+  }
+  if (lrScheduleSteps !== undefined) {
+    if (lrSchedule !== undefined)
+      bad('lrScheduleSteps', 'excludes lrSchedule (one schedule, on epochs or on steps)', 'both');
+    if (typeof lrScheduleSteps !== 'function')
+      bad('lrScheduleSteps', 'must be a function of the step', typeof lrScheduleSteps);
+    // The run's length is not known here (it depends on the data): sample a nominal run of the
+    // paper's 500k iterations at every power of ten and its end. The trainer checks every factor
+    // it applies too.
+    const total = 500_000;
+    for (const step of [0, 1, 10, 100, 1000, 10_000, 100_000, total - 1]) {
+      const factor = lrScheduleSteps(step, total);
+      if (!(Number.isFinite(factor) && factor >= 0))
+        bad(
+          'lrScheduleSteps',
+          `must give a finite factor ≥ 0 at every step (step ${step} of ${total})`,
+          factor,
+        );
     }
   }
   return training;

@@ -29,6 +29,11 @@ export type NodeSpec = NodeCommon &
         level?: { n: number; r: number };
         /** dataset 'text': the UTF-8 file to read. */
         path?: string;
+        /**
+         * Named target streams beside the labels, each with its number of classes (the odd/3s
+         * digit stream's 'odd' and 'threes' counts, paper §3.3); a loss picks one by `target`.
+         */
+        targets?: Record<string, number>;
       }
     | {
         kind: 'module';
@@ -37,7 +42,14 @@ export type NodeSpec = NodeCommon &
         /** A recurrent module's truncation window T, in ticks (paper §3.2). */
         window?: number;
       }
-    | { kind: 'loss'; loss: LossKind }
+    | {
+        kind: 'loss';
+        loss: LossKind;
+        /** The source's target stream this loss compares with (default: the source's labels). */
+        target?: string;
+        /** The loss fires once per this many ticks of its cluster's clock, on the last (default 1). */
+        every?: number;
+      }
   );
 
 export interface EdgeSpec {
@@ -73,6 +85,7 @@ export class NetworkBuilder {
       cluster?: string;
       level?: { n: number; r: number };
       path?: string;
+      targets?: Record<string, number>;
     },
   ): this {
     return this.addNode(name, { kind: 'source', ...spec, shape: [...spec.shape] });
@@ -86,7 +99,11 @@ export class NetworkBuilder {
     return this.addNode(name, { kind: 'module', layers, ...options });
   }
 
-  loss(name: string, loss: LossKind, options: { cluster?: string } = {}): this {
+  loss(
+    name: string,
+    loss: LossKind,
+    options: { cluster?: string; target?: string; every?: number } = {},
+  ): this {
     return this.addNode(name, { kind: 'loss', loss, ...options });
   }
 

@@ -1,4 +1,5 @@
 import type { Shape } from '../tensor/tensor.ts';
+import { checkClocks } from './clocks.ts';
 import { INTERFACE_KINDS, type InterfaceSpec, type SyntheticModelSpec } from './interfaces.ts';
 import { layerOutputShape } from './layers.ts';
 import type { Network, NodeSpec } from './network.ts';
@@ -160,6 +161,27 @@ function inputShapeOf(network: Network, node: string, shapes: Map<string, Shape>
   return shapes.get(network.source(inputs[0]))!;
 }
 
+/**
+ * The classes a loss compares with: its named target stream's (which some source must provide), or
+ * the label source's.
+ */
+function lossClasses(network: Network, node: string, labels?: number): number | undefined {
+  const spec = network.getNodeAttributes(node);
+  if (spec.kind !== 'loss') return labels;
+  if (spec.every !== undefined && !(Number.isInteger(spec.every) && spec.every >= 1))
+    fail(network, `loss '${node}' fires every ${spec.every} ticks; it must be an integer >= 1`);
+  if (spec.target === undefined) return labels;
+  for (const source of network.filterNodes((_n, s) => s.kind === 'source')) {
+    const targets = network.getNodeAttributes(source);
+    const classes = targets.kind === 'source' ? targets.targets?.[spec.target] : undefined;
+    if (classes !== undefined) return classes;
+  }
+  return fail(
+    network,
+    `loss '${node}' compares with target stream '${spec.target}', which no source provides`,
+  );
+}
+
 function outputShape(network: Network, node: string, spec: NodeSpec, input: Shape, classes?: number): Shape {
   if (spec.kind === 'module') {
     return spec.layers.reduce<Shape>(
@@ -215,6 +237,7 @@ export function validateNetwork(network: Network): NetworkPlan {
   });
 
   checkSparseUpdates(network);
+  checkClocks(network, (why) => fail(network, why));
 
   const labelSource = sources.find((s) => {
     const spec = network.getNodeAttributes(s);
@@ -241,7 +264,7 @@ export function validateNetwork(network: Network): NetworkPlan {
       continue;
     }
     const input = inputShapeOf(network, node, outputShapes);
-    outputShapes.set(node, outputShape(network, node, spec, input, classes));
+    outputShapes.set(node, outputShape(network, node, spec, input, lossClasses(network, node, classes)));
   }
   // The network input x that synthetic inputs read is the first source's (as the runtime feeds it).
   const firstSource = order.find((node) => network.getNodeAttribute(node, 'kind') === 'source')!;

@@ -26,6 +26,8 @@ export interface RunIdentity {
   train_limit: number | null;
   test_limit: number | null;
   scheduler: 'lockstep' | 'async' | 'workers' | 'nats';
+  /** --lr-schedule as given, replacing the graph's schedule; null (or absent, in older runs): the graph's. */
+  lr_schedule?: string | null;
 }
 
 /** A resume asked for something other than the run it would continue. */
@@ -90,11 +92,12 @@ export interface RunRequest {
   trainLimit?: number;
   testLimit?: number;
   scheduler?: RunIdentity['scheduler'];
+  lrSchedule?: string;
 }
 
 /**
  * The settings a resume continues with: the recorded ones, each of which the request may repeat but
- * not change (another graph, parameter, seed, batch, learning rate or data limit would not continue
+ * not change (another graph, parameter, seed, batch, learning rate, schedule or data limit would not continue
  * the same run), except `epochs`, the total to reach, and the scheduler, since state moves between
  * schedulers through the same split/merge.
  */
@@ -103,7 +106,8 @@ export function resumeSettings(
   point: ResumePoint,
   definition: GraphDefinition,
   request: RunRequest,
-): Required<Omit<RunRequest, 'trainLimit' | 'testLimit'>> & Pick<RunRequest, 'trainLimit' | 'testLimit'> {
+): Required<Omit<RunRequest, 'trainLimit' | 'testLimit' | 'lrSchedule'>> &
+  Pick<RunRequest, 'trainLimit' | 'testLimit' | 'lrSchedule'> {
   const run = point.identity;
   const refuse = (why: string): never => {
     throw new ResumeMismatchError(dir, why);
@@ -134,6 +138,7 @@ export function resumeSettings(
     lr: same('lr', request.lr, run.lr),
     trainLimit: same('train limit', request.trainLimit, run.train_limit ?? undefined),
     testLimit: same('test limit', request.testLimit, run.test_limit ?? undefined),
+    lrSchedule: same('lr schedule', request.lrSchedule, run.lr_schedule ?? undefined),
     epochs,
     scheduler: request.scheduler ?? run.scheduler,
   };

@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
 import { type GraphDefinition, resolveParams, trainingDefaults } from '../graph/define.ts';
+import { parseLrSchedule } from '../graph/lr-schedule.ts';
 import { checkMemory } from '../graph/memory.ts';
 import type { Network } from '../graph/network.ts';
 import { networkToJSON } from '../graph/serialize.ts';
@@ -11,6 +12,7 @@ import type { Clock } from './clock.ts';
 import { loadSourceData } from './datasets.ts';
 import type { StepEngine } from './engine.ts';
 import { GraphEngine } from './graph-engine.ts';
+import type { SystemEpochMetrics } from './multi/run-system.ts';
 import { type NatsOptions, startNatsEngine } from './nats/nats-engine.ts';
 import type { RecurrentEpochMetrics } from './recurrent/recurrent-trainer.ts';
 import {
@@ -34,6 +36,21 @@ import { WorkerEngine, type WorkerOptions } from './workers/worker-engine.ts';
 export interface RunOptions {
   set?: Record<string, string>;
   epochs?: number;
+  /**
+   * A budget of global steps (iterations) instead of epochs; not with `resume` (a checkpoint is
+   * written at the end of an epoch, and the budget's last epoch is partial).
+   */
+  steps?: number;
+  /** Also evaluate the test error every this many steps (learning curves; see `onEval`). */
+  evalEvery?: number;
+  /** Called after every evaluation of the test error (each epoch's end, and every `evalEvery` steps). */
+  onEval?: TrainerOptions['onEval'];
+  /**
+   * A learning-rate schedule on steps in the CLI's grammar (lr-schedule.ts: constant,
+   * step:EVERY:FACTOR, cosine[:FLOOR]), replacing the graph's own schedule; recorded in run.json and
+   * kept by a resume.
+   */
+  lrSchedule?: string;
   batch?: number;
   lr?: number;
   seed?: number;
@@ -71,6 +88,8 @@ export interface RunOptions {
   onEvent?: (event: TrainEvent) => void;
   /** Recurrent graphs (runRecurrentGraph): called after each epoch of ticks. */
   onRecurrentEpoch?: (metrics: RecurrentEpochMetrics) => void;
+  /** Multi-network systems (runSystemGraph): called after each epoch of ticks. */
+  onSystemEpoch?: (metrics: SystemEpochMetrics) => void;
 }
 
 export interface RunResult {
@@ -106,6 +125,8 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
   const mode: RunDirectoryMode = options.resume ? 'resume' : options.overwrite ? 'overwrite' : 'new';
   if (options.resume && options.outDir === undefined)
     throw new Error('dniflow/runtime: resume needs the run directory (outDir) to continue');
+  if (options.resume && options.steps !== undefined)
+    throw new Error('dniflow/runtime: a budget of steps cannot resume a run (its epochs are the unit)');
   // Before any work: a directory that holds another run is refused, whatever fails later.
   if (options.outDir !== undefined) checkRunDirectory(options.outDir, mode);
   const resumed: ResumePoint | undefined =
@@ -115,6 +136,9 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
     : { ...options, set: options.set ?? {} };
   const params = resolveParams(definition, settings.set);
   const defaults = trainingDefaults(definition, params);
+  // Parsed before any work: a bad text is refused at once (the CLI checks it earlier still).
+  const lrScheduleSteps =
+    settings.lrSchedule === undefined ? defaults.lrScheduleSteps : parseLrSchedule(settings.lrSchedule);
   const network = definition.build(params);
   const plan = validateNetwork(network);
   const source = network.getNodeAttributes(plan.order[0]);
@@ -137,6 +161,7 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
     train_limit: settings.trainLimit ?? null,
     test_limit: settings.testLimit ?? null,
     scheduler,
+    lr_schedule: settings.lrSchedule ?? null,
   };
   const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
   const parallel = { ...options.workers, initialState: resumed?.checkpoint.state };
@@ -176,7 +201,12 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
       inputShape: source.shape,
       prng: prng.stream('data'),
       clock: options.clock,
-      lrSchedule: defaults.lrSchedule,
+      steps: options.steps,
+      evalEvery: options.evalEvery,
+      onEval: options.onEval,
+      // A schedule given to the run replaces the graph's, whether that one is on epochs or steps.
+      lrSchedule: settings.lrSchedule === undefined ? defaults.lrSchedule : undefined,
+      lrScheduleSteps,
       checkpointPath: options.checkpointPath ?? output?.checkpointPath,
       checkpointMeta: { ...identity },
       start: resumed?.start,

@@ -1,5 +1,6 @@
 import { orderedBatches, shuffledBatches } from '../data/batches.ts';
 import type { Dataset } from '../data/dataset.ts';
+import { type StepSchedule, scheduleFactor } from '../graph/lr-schedule.ts';
 import type { Prng } from '../tensor/prng.ts';
 import { argmaxRows } from '../tensor/reduce.ts';
 import type { Shape } from '../tensor/tensor.ts';
@@ -8,14 +9,30 @@ import type { Clock } from './clock.ts';
 import type { StepEngine, StepReport } from './engine.ts';
 
 export interface TrainerOptions {
+  /** Epochs to reach; ignored when `steps` is given. */
   epochs: number;
+  /**
+   * A budget of iterations instead of epochs (the paper's budgets are iterations, §3.1): training
+   * stops after this many global steps, mid-epoch if need be; the last, partial epoch is reported
+   * and evaluated like any other.
+   */
+  steps?: number;
   batch: number;
   /** Shape each example is fed as (the source's declared shape; the data are reshaped, not copied). */
   inputShape: Shape;
   prng: Prng;
   clock: Clock;
-  /** Learning-rate multiplier per 0-based epoch. */
+  /** Learning-rate multiplier per 0-based epoch, applied before the epoch's first step. */
   lrSchedule?: (epoch: number) => number;
+  /**
+   * Learning-rate multiplier per 0-based global step of the run's total (`steps`, or epochs × batches
+   * per epoch), applied before that step. Excludes `lrSchedule`.
+   */
+  lrScheduleSteps?: StepSchedule;
+  /** Also evaluate the test error every this many global steps (learning curves), besides each epoch's end. */
+  evalEvery?: number;
+  /** Called after every evaluation of the test error: each epoch's end, and every `evalEvery` steps. */
+  onEval?: (point: EvalPoint) => void;
   evalBatch?: number;
   /** Where the last good state is saved after every epoch (and kept if training diverges). */
   checkpointPath?: string;
@@ -45,6 +62,13 @@ export interface TrainerStart {
   shuffle: ArrayLike<number>;
   /** Metrics of the epochs already done. */
   history: EpochMetrics[];
+}
+
+/** One point of a learning curve: the test error (%) after `step` global steps. */
+export interface EvalPoint {
+  step: number;
+  epoch: number;
+  test_error: number;
 }
 
 /**
@@ -172,7 +196,8 @@ export function testError(
 }
 
 /**
- * Runs epochs of shuffled minibatches, evaluates after each, and reports through `onEvent`. The event
+ * Runs epochs of shuffled minibatches (or a budget of steps), evaluates after each epoch (and every
+ * `evalEvery` steps), and reports through `onEvent` and `onEval`. The event
  * loop gets a turn after every batch (a live dashboard serves its page and streams events meanwhile;
  * the workers scheduler's messages arrive).
  */
@@ -201,39 +226,59 @@ export async function train(
   };
   const interrupted = (): InterruptedError =>
     new InterruptedError(String(options.signal?.reason ?? 'aborted'), step, lastGood);
-  for (let epoch = (options.start?.epoch ?? 0) + 1; epoch <= options.epochs; epoch++) {
+  if (options.lrSchedule && options.lrScheduleSteps)
+    throw new Error('dniflow/runtime: give the trainer one learning-rate schedule, on epochs or on steps');
+  const budget = options.steps;
+  const lastEpoch = budget === undefined ? options.epochs : Math.ceil(budget / batches);
+  const totalSteps = budget ?? lastEpoch * batches;
+  // Scaled only when the factor changes: the workers engine broadcasts every change to its threads.
+  let appliedFactor: number | undefined;
+  const applyFactor = (factor: number): void => {
+    if (factor === appliedFactor) return;
+    engine.scaleLearningRate(factor);
+    appliedFactor = factor;
+  };
+  const evalOptions = { inputShape: options.inputShape, batch: options.evalBatch ?? 1000 };
+  for (let epoch = (options.start?.epoch ?? 0) + 1; epoch <= lastEpoch; epoch++) {
     if (options.signal?.aborted) throw interrupted();
-    engine.scaleLearningRate(options.lrSchedule?.(epoch - 1) ?? 1);
+    if (!options.lrScheduleSteps) applyFactor(options.lrSchedule?.(epoch - 1) ?? 1);
     const started = options.clock.now();
     let lossSum = 0;
     let lossCount = 0;
     const interfaces = new InterfaceAverages();
+    const absorb = (report: StepReport): void => {
+      check(report);
+      const completed = report.completed ?? 1;
+      if (completed > 0) lossSum += report.loss * completed;
+      lossCount += completed;
+      interfaces.add(report.interfaces);
+    };
     for (const batch of shuffledBatches(data.train, options.batch, shuffle)) {
+      if (budget !== undefined && step >= budget) break;
+      if (options.lrScheduleSteps)
+        applyFactor(scheduleFactor(options.lrScheduleSteps, step, totalSteps, 'the learning-rate schedule'));
       const report = await engine.trainStep(
         step,
         batch.inputs.reshape([batch.size, ...options.inputShape]),
         batch.labels,
         batch.examples,
       );
-      check(report);
-      const completed = report.completed ?? 1;
-      if (completed > 0) lossSum += report.loss * completed;
-      lossCount += completed;
-      interfaces.add(report.interfaces);
+      absorb(report);
       step++;
       options.onEvent?.({ type: 'batch', epoch, batch: batch.index + 1, batches, loss: report.loss });
+      const endsEpoch = batch.index + 1 === batches || step === budget;
+      // A learning-curve point inside the epoch; the epoch's own evaluation below covers its end.
+      if (options.evalEvery !== undefined && step % options.evalEvery === 0 && !endsEpoch) {
+        const rest = await engine.flush?.();
+        if (rest) absorb(rest);
+        options.onEval?.({ step, epoch, test_error: testError(engine, data.test, evalOptions) });
+      }
       await new Promise((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) throw interrupted();
     }
     const rest = await engine.flush?.();
-    if (rest) {
-      check(rest);
-      if ((rest.completed ?? 0) > 0) lossSum += rest.loss * rest.completed!;
-      lossCount += rest.completed ?? 0;
-      interfaces.add(rest.interfaces);
-    }
+    if (rest) absorb(rest);
     const trained = options.clock.now();
-    const evalOptions = { inputShape: options.inputShape, batch: options.evalBatch ?? 1000 };
     const metrics: EpochMetrics = {
       epoch,
       train_loss: lossSum / Math.max(lossCount, 1),
@@ -246,6 +291,7 @@ export async function train(
     if (hasSyntheticPath)
       metrics.test_error_synthetic = testError(engine, data.test, { ...evalOptions, path: 'synthetic' });
     history.push(metrics);
+    options.onEval?.({ step, epoch, test_error: metrics.test_error });
     if (options.checkpointPath) {
       // Everything a resume needs to continue exactly: the position, the data order, the history.
       const meta = {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { interruptAfterFirstLine } from '../helpers/signal-run.ts';
 
 const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
 const run = (...args: string[]) =>
@@ -24,15 +25,116 @@ describe('dniflow table feedforward', () => {
       out,
     );
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('MNIST test error %, ours (paper)');
+    expect(result.stdout).toContain(
+      'MNIST test error %, ours (paper) and seconds per cell, 1 epoch per cell',
+    );
     const table = JSON.parse(readFileSync(out, 'utf8'));
-    expect(table.budget).toEqual({ epochs: 1, trainLimit: 256, sg: 'linear' });
+    expect(table.kind).toBe('feedforward');
+    expect(table.settings).toEqual({
+      iterations: null,
+      epochs: 1,
+      eval_every: null,
+      train_limit: 256,
+      sg: 'linear',
+      lr_schedule: null,
+      seed: 1,
+    });
     expect(table.rows).toHaveLength(16);
     const cell = table.rows.find(
       (r: { layers: number; method: string }) => r.layers === 5 && r.method === 'cdni',
     );
     expect(cell.paper).toBe(1.7);
-    for (const row of table.rows) expect(row.test_error).toBeGreaterThanOrEqual(0);
+    for (const row of table.rows) {
+      expect(row.test_error).toBeGreaterThanOrEqual(0);
+      expect(row.iterations).toBe(2); // 256 examples at the FCN's batch of 128
+      expect(row.curve).toEqual([{ iterations: 2, test_error: row.test_error }]);
+      expect(row.seconds).toBeGreaterThan(0);
+    }
+  });
+
+  it('trains every cell for the same budget of iterations, with a learning curve per cell', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dniflow-table-')), 'table.json');
+    const result = run(
+      ...['table', 'feedforward', '--only', 'FCN', '--layers', '3', '--methods', 'bprop,cdni'],
+      ...['--budget', '5', '--eval-every', '2', '--train-limit', '256', '--lr-schedule', 'cosine'],
+      ...['--out', out],
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('5 iterations per cell, lr schedule cosine');
+    const table = JSON.parse(readFileSync(out, 'utf8'));
+    expect(table.settings).toMatchObject({
+      iterations: 5,
+      epochs: null,
+      eval_every: 2,
+      lr_schedule: 'cosine',
+    });
+    expect(table.rows.map((r: { method: string }) => r.method)).toEqual(['bprop', 'cdni']);
+    for (const row of table.rows) {
+      expect(row.iterations).toBe(5);
+      // Every 2 iterations and at each epoch's end (2 steps an epoch at batch 128): 2, 4, 5.
+      expect(row.curve.map((p: { iterations: number }) => p.iterations)).toEqual([2, 4, 5]);
+      expect(row.curve.at(-1).test_error).toBe(row.test_error);
+      expect(row.paper).toBe(row.method === 'bprop' ? 2.0 : 2.2);
+    }
+  });
+
+  it('an interrupted table continues where it stopped, skipping finished cells, and gives the same table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dniflow-table-resume-'));
+    const args = ['table', 'feedforward', '--only', 'FCN', '--layers', '3'];
+    const budget = ['--budget', '4', '--eval-every', '2', '--train-limit', '256', '--json'];
+    const straight = run(...args, ...budget, '--out', join(dir, 'straight.json'));
+    expect(straight.status, straight.stderr).toBe(0);
+    // Stopped after its first cell's line, while the next cell trains.
+    const resumed = join(dir, 'resumed.json');
+    await interruptAfterFirstLine([...args, ...budget, '--out', resumed]);
+    const kept = JSON.parse(readFileSync(resumed, 'utf8')).rows.length;
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(4);
+    const rerun = run(...args, ...budget, '--out', resumed);
+    expect(rerun.status, rerun.stderr).toBe(0);
+    expect(rerun.stderr).toContain(`${kept} of 4 cells already in ${resumed}; skipping them`);
+    expect(rerun.stdout.trim().split('\n')).toHaveLength(4 - kept);
+    const withoutSeconds = (path: string) =>
+      JSON.parse(readFileSync(path, 'utf8')).rows.map(({ seconds: _s, ...row }: { seconds: number }) => row);
+    expect(withoutSeconds(resumed)).toEqual(withoutSeconds(join(dir, 'straight.json')));
+    // Other settings on the same file are refused, before any cell.
+    const other = run(
+      ...args,
+      '--budget',
+      '6',
+      '--eval-every',
+      '2',
+      '--train-limit',
+      '256',
+      '--out',
+      resumed,
+    );
+    expect(other.status).toBe(2);
+    expect(other.stderr).toContain('holds a table with other settings');
+  }, 120_000);
+
+  it('refuses a bad --budget and other bad flags with one line and exit code 2, before any cell', () => {
+    const out = '/nonexistent-dir/t.json';
+    for (const [args, message] of [
+      [['--budget', '0'], "--budget must be a positive integer, got '0'"],
+      [['--budget', '-5'], '--budget'],
+      [['--budget', '1.5'], "--budget must be a positive integer, got '1.5'"],
+      [['--budget', '50k'], "--budget must be a positive integer, got '50k'"],
+      [['--budget', ''], '--budget must be a positive integer'],
+      [['--budget', '20000000'], '--budget must be at most 10000000 iterations'],
+      [['--budget', '100', '--epochs', '2'], '--budget (iterations) and --epochs exclude each other'],
+      [['--budget', '100', '--eval-every', '200'], '--eval-every 200 is more than the --budget of 100'],
+      [['--layers', '3,7'], "--layers: bad item '7'"],
+      [['--only', 'CNN', '--layers', '5'], "--layers: bad item '5'"],
+      [['--methods', 'dni,sgd'], "--methods: bad item 'sgd'"],
+      [['--lr-schedule', 'step:0:0.5'], 'EVERY must be a positive integer'],
+      [['--units', '4'], '--units does not apply to table feedforward'],
+    ] as const) {
+      const result = run('table', 'feedforward', ...args, '--out', out);
+      expect(result.status, args.join(' ')).toBe(2);
+      expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(result.stderr, args.join(' ')).toContain(message);
+    }
   });
 
   it('rejects a bad family or table name with exit code 2', () => {

@@ -49,6 +49,12 @@ describe("a graph file's training settings are checked before any work", () => {
       (epoch: number) => (epoch === 1 ? Number.POSITIVE_INFINITY : 1),
       'at every epoch (epoch 1), got Infinity',
     ],
+    [
+      'lrScheduleSteps',
+      (step: number) => (step >= 1000 ? -1 : 1),
+      'at every step (step 1000 of 500000), got -1',
+    ],
+    ['lrScheduleSteps', 'cosine', 'must be a function of the step, got string'],
   ] as const) {
     it(`refuses training.${field} = ${String(value)}, naming the graph`, () => {
       const graph = withTraining({ [field]: value });
@@ -56,4 +62,9 @@ describe("a graph file's training settings are checked before any work", () => {
       expect(() => trainingDefaults(graph, {})).toThrow(message);
     });
   }
+
+  it('refuses a schedule on epochs and one on steps together', () => {
+    const graph = withTraining({ lrSchedule: () => 1, lrScheduleSteps: () => 1 });
+    expect(() => trainingDefaults(graph, {})).toThrow('training.lrScheduleSteps excludes lrSchedule');
+  });
 });

@@ -10,7 +10,8 @@ const chain = () =>
     .source('data', { dataset: 'mnist', shape: [4], classes: 2, cluster: 'a' })
     .module('m', [linear(2)], { cluster: 'a' })
     .loss('loss', 'softmaxCrossEntropy')
-    .chain(['data', 'm', 'loss'], () => backprop());
+    .chain(['data', 'm', 'loss'], () => backprop())
+    .clock('a', 1);
 
 describe('what the runtime cannot run yet is refused before any work, never ignored', () => {
   it('a cluster clock of period other than 1, naming the cluster', () => {

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VizInputError } from '../../viz/errors.ts';
@@ -96,5 +99,31 @@ describe('feed-forward table chart', () => {
 
   it('rejects a table whose row lacks a test error, naming the row', () => {
     expect(() => exportTablePlot(fixture('run-dni/run.json'), 'svg')).toThrow(/expected \{"budget"/);
+  });
+
+  it("draws a budget table: bars after its iterations, and per network each method's learning curve", () => {
+    const svg = exportTablePlot(fixture('table-curves.json'), 'svg');
+    expect(elementsWithClass(svg, 'bar')).toHaveLength(3);
+    const panels = elementsWithClass(svg, 'panel').map((tag) => attribute(tag, 'data-panel'));
+    expect(panels).toEqual([
+      'Feed-forward test error (%) after 100 iterations',
+      'FCN-3: test error',
+      'FCN-4: test error',
+    ]);
+    const fcn3 = groupMarkup(svg, 'panel', 'FCN-3: test error')!;
+    const series = elementsWithClass(fcn3, 'series').map((tag) => attribute(tag, 'data-series'));
+    expect(series).toEqual(['bprop', 'cdni']);
+    expect(elementsWithClass(fcn3, 'point')).toHaveLength(4);
+    expect(fcn3).toContain('cdni: 14 at iterations 50');
+  });
+
+  it('rejects a curve point without numbers, naming the row and the point', () => {
+    const table = JSON.parse(readFileSync(fixture('table-curves.json'), 'utf8'));
+    table.rows[1].curve[1] = { iterations: 100 };
+    const path = join(mkdtempSync(join(tmpdir(), 'dniflow-table-plot-')), 'bad.json');
+    writeFileSync(path, JSON.stringify(table));
+    expect(() => exportTablePlot(path, 'svg')).toThrow(
+      'row 2 curve point 2 needs numbers "iterations" and "test_error"',
+    );
   });
 });

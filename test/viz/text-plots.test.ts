@@ -118,7 +118,7 @@ describe('text run plots', () => {
     expect(() => exportRunPlots([BPTT5, fixture('run-dni')], 'svg')).toThrow(/run-dni is feed-forward/);
     const copies = [fixture('run-recurrent-aux'), fixture('run-recurrent-bptt')];
     expect(() => exportRunPlots(copies, 'svg')).toThrow(
-      /only text runs are drawn together; plot copy runs one at a time/,
+      /only text and multi-network runs are drawn together; plot copy runs one at a time/,
     );
     // One Copy run and one feed-forward run are drawn as before.
     expect(panelsOf(exportRunPlots([copies[0]], 'svg'))).toEqual([...RECURRENT_PANELS]);

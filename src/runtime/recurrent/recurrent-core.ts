@@ -95,7 +95,13 @@ export class RecurrentCore {
    * bootstrapped target's extra state-only pass must see the weights the window ran with, so the
    * optimiser steps last.
    */
-  backward(gradOutputs: Tensor): BoundaryLearning {
+  backward(gradOutputs: Tensor): BoundaryLearning;
+  /**
+   * With `inputGradient`, also ∂L/∂inputs [T, B, I] (LSTM-owned, valid until the next backward): what
+   * a core that reads another network's messages sends back to it (paper §3.3).
+   */
+  backward(gradOutputs: Tensor, inputGradient: true): BoundaryLearning & { gradInputs: Tensor };
+  backward(gradOutputs: Tensor, inputGradient = false): BoundaryLearning & { gradInputs?: Tensor } {
     const window = this.windows;
     const boundary = this.boundary;
     const learning: BoundaryLearning = { sg: null, aux: null };
@@ -119,12 +125,14 @@ export class RecurrentCore {
       }
     }
     this.optimizer.zeroGrad();
-    const { gradH0, gradC0 } = this.lstm.backwardWindow(grads, injectH, injectC, { inputGradient: false });
+    const { gradH0, gradC0, gradInputs } = this.lstm.backwardWindow(grads, injectH, injectC, {
+      inputGradient,
+    });
     if (boundary !== null) learning.sg = boundary.atStart(window, gradH0, gradC0, this.lstm);
     if (this.clipNorm !== undefined) clipGlobalNorm(this.lstm.parameters(), this.clipNorm);
     this.optimizer.step();
     this.windows++;
-    return learning;
+    return gradInputs === null ? learning : { ...learning, gradInputs };
   }
 
   scaleLearningRate(factor: number): void {

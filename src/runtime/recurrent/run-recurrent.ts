@@ -58,11 +58,17 @@ export async function runRecurrentGraph(
   if (options.resume) refuse(`graph '${name}' is recurrent; resuming recurrent runs is not supported yet`);
   if (options.trainLimit !== undefined || options.testLimit !== undefined)
     refuse(`graph '${name}' trains on an endless stream; --train-limit and --test-limit do not apply`);
+  if (options.lrSchedule !== undefined || options.steps !== undefined)
+    refuse(`graph '${name}' is recurrent; schedules and budgets on steps apply to feed-forward graphs only`);
   const mode = options.overwrite ? 'overwrite' : 'new';
   if (options.outDir !== undefined) checkRunDirectory(options.outDir, mode);
   const set = options.set ?? {};
   const params = resolveParams(definition, set);
   const defaults = trainingDefaults(definition, params);
+  if (defaults.lrScheduleSteps !== undefined)
+    refuse(
+      `graph '${name}' is recurrent; its training.lrScheduleSteps is for feed-forward graphs (use lrSchedule)`,
+    );
   const network = definition.build(params);
   const plan = validateNetwork(network);
   const seed = options.seed ?? 1;
