@@ -26,7 +26,9 @@ and prints one metrics line per epoch: train loss, test error (%) and seconds. A
 (graphs/copy.ts, graphs/repeat-copy.ts) trains on an endless stream instead: an epoch is a number
 of ticks per lane, and its line gives the task's current N and R, the largest task length solved so
 far, the training error in bits per target tick, and the state loop's synthetic-gradient loss and
-cosine to its target.
+cosine to its target. A multi-network system (graphs/odd-threes.ts: two LSTMs on two clocks) also
+trains on a stream of ticks; its line gives both networks' count accuracy on held-out digits, their
+updates, the synthetic gradient's fit, and A's locked time (async: virtual, workers: wall clock).
 
 Options:
   --set key=value    set a graph parameter (repeatable), e.g. --set layers=4
@@ -68,8 +70,10 @@ Options:
                      here: the command to start each on its host is printed (needs --nats-url)
   --dashboard        serve a live page on 127.0.0.1 while training (network, messages, curves)
   --port P           the dashboard's port (default 8737; 0 picks a free one)
-  --ticks N          recurrent graphs: ticks per lane in an epoch (default from the graph)
-  --clip X           recurrent graphs: clip the LSTM core's gradient norm per window to X
+  --ticks N          recurrent and multi-network graphs: ticks per lane in an epoch (default from
+                     the graph)
+  --clip X           recurrent and multi-network graphs: clip each LSTM core's gradient norm per
+                     window to X
   --patience N       text graphs: stop after N epochs without a better validation bits/char
   --json             print one JSON object per line instead of text (no progress bar)
   -h, --help         show this help

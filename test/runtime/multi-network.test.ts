@@ -6,10 +6,12 @@ import { ManualClock } from '../../src/runtime/clock.ts';
 import { buildSystem, type TwoClockSystem } from '../../src/runtime/multi/build-system.ts';
 import { runLockstep } from '../../src/runtime/multi/lockstep.ts';
 import type { SystemMessage } from '../../src/runtime/multi/messages.ts';
+import { NatsSystemSchedule } from '../../src/runtime/multi/nats-system.ts';
 import { runSystemGraph } from '../../src/runtime/multi/run-system.ts';
 import { LockstepSchedule } from '../../src/runtime/multi/schedule.ts';
 import { VirtualTimeSchedule } from '../../src/runtime/multi/virtual-time.ts';
 import { SystemWorkerFailed, startWorkerSchedule } from '../../src/runtime/multi/workers.ts';
+import { natsServerPath } from '../../src/runtime/nats/nats-server.ts';
 import { Prng } from '../../src/tensor/prng.ts';
 
 const JOINS = ['backprop', 'dni', 'cdni', 'none'] as const;
@@ -240,3 +242,63 @@ describe('the odd/3s system on the workers schedule (A and B in two threads)', (
     }
   }, 60_000);
 });
+
+describe.skipIf(natsServerPath() === undefined)(
+  'the odd/3s system on the nats schedule (A and B as OS processes)',
+  () => {
+    const options = { lanes: 8, optimizer: { kind: 'adam' as const, lr: 3e-3 } };
+
+    it('backprop gives lockstep’s numbers exactly; dni follows the clocks and A is never locked', async () => {
+      const backprop = await NatsSystemSchedule.start({ network: small('backprop'), seed: 3, options });
+      try {
+        const processes = await backprop.run(6);
+        const lockstep = await new LockstepSchedule(system('backprop', { seed: 3 })).run(6);
+        expect(processes.a.loss).toBe(lockstep.a.loss);
+        expect(processes.b.loss).toBe(lockstep.b.loss);
+        expect(processes.timing!.aLocked).toBeGreaterThan(0);
+      } finally {
+        await backprop.dispose();
+      }
+      const dni = await NatsSystemSchedule.start({ network: small('dni'), seed: 1, options });
+      try {
+        const counts = await dni.run(20);
+        expect([counts.a.updates, counts.b.updates]).toEqual([40, 20]);
+        expect(counts.timing!.aLocked).toBeLessThan(1e-3);
+        const held = await dni.evaluate(undefined, undefined, { lanes: 8, blocks: 2 });
+        expect(held.b).toBeGreaterThanOrEqual(0);
+      } finally {
+        await dni.dispose();
+      }
+    }, 60_000);
+
+    it('kill -9 of a network’s process ends the run within 5 s, naming the network and its pid; no orphan', async () => {
+      const schedule = await NatsSystemSchedule.start({ network: small('dni'), seed: 1, options });
+      const a = schedule.processOf('A');
+      try {
+        const running = schedule.run(100_000);
+        const b = schedule.processOf('B');
+        const started = performance.now();
+        b.kill('SIGKILL');
+        await expect(running).rejects.toThrow(`network B's process (pid ${b.pid}) exited (SIGKILL)`);
+        expect(performance.now() - started).toBeLessThan(5000);
+      } finally {
+        await schedule.dispose();
+      }
+      expect(a.exitCode !== null || a.signalCode !== null).toBe(true);
+    }, 60_000);
+
+    it('a hung process (SIGSTOP) ends the run within 5 s by heartbeat, naming the network', async () => {
+      const schedule = await NatsSystemSchedule.start({ network: small('dni'), seed: 1, options });
+      try {
+        const running = schedule.run(100_000);
+        const b = schedule.processOf('B');
+        const started = performance.now();
+        b.kill('SIGSTOP');
+        await expect(running).rejects.toThrow(`network B's process (pid ${b.pid}) has been silent`);
+        expect(performance.now() - started).toBeLessThan(5000);
+      } finally {
+        await schedule.dispose();
+      }
+    }, 60_000);
+  },
+);

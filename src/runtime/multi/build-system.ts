@@ -10,6 +10,7 @@ import type { Prng } from '../../tensor/prng.ts';
 import type { Shape } from '../../tensor/tensor.ts';
 import { ModuleCompute } from '../module-compute.ts';
 import { RecurrentCore } from '../recurrent/recurrent-core.ts';
+import { DEFAULT_MAX_LOSS } from '../trainer.ts';
 import { NetworkA } from './network-a.ts';
 import { NetworkB } from './network-b.ts';
 import { type NetworkSpec, readSystem, type SystemSpec } from './system-spec.ts';
@@ -27,6 +28,8 @@ export interface SystemOptions {
   lanes: number;
   optimizer: OptimizerSpec;
   clipNorm?: number;
+  /** A window loss above this stops the run (default DEFAULT_MAX_LOSS). */
+  maxLoss?: number;
 }
 
 /**
@@ -37,6 +40,7 @@ export interface SystemOptions {
 export function buildSystem(network: Network, prng: Prng, options: SystemOptions): TwoClockSystem {
   const spec = readSystem(network);
   const { lanes } = options;
+  const maxLoss = options.maxLoss ?? DEFAULT_MAX_LOSS;
   const source = network.getNodeAttributes(spec.source);
   const pixels = source.kind === 'source' ? source.shape.reduce((x, y) => x * y, 1) : 0;
   const module = (name: string, layers: readonly LayerSpec[], input: Shape) => {
@@ -74,12 +78,14 @@ export function buildSystem(network: Network, prng: Prng, options: SystemOptions
     synthetic,
     stream: new DigitStream(mnist.train, lanes, prng.stream('digits')),
     lanes,
+    maxLoss,
   });
   const b = new NetworkB({
     spec,
     core: coreOf(spec.b, spec.a.core.units),
     head: module(spec.b.head.name, spec.b.head.layers, [spec.b.core.units]),
     lanes,
+    maxLoss,
   });
   return { spec, a, b, lanes };
 }

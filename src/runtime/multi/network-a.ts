@@ -5,10 +5,9 @@ import { SoftmaxCrossEntropy } from '../../nn/losses/softmax-cross-entropy.ts';
 import { type Shape, Tensor } from '../../tensor/tensor.ts';
 import type { ModuleCompute } from '../module-compute.ts';
 import type { RecurrentCore } from '../recurrent/recurrent-core.ts';
-import { DivergenceError } from '../trainer.ts';
 import type { SystemMessage } from './messages.ts';
 import { DIGIT_COUNTS, type Join, type SystemSpec } from './system-spec.ts';
-import { correctPredictions, Tally } from './tally.ts';
+import { checkLoss, correctPredictions, Tally } from './tally.ts';
 
 export interface NetworkAParts {
   spec: SystemSpec;
@@ -19,6 +18,8 @@ export interface NetworkAParts {
   synthetic: SyntheticGradientModel | null;
   stream: DigitStream;
   lanes: number;
+  /** A window loss above this stops the run (train --max-loss). */
+  maxLoss: number;
 }
 
 /**
@@ -147,7 +148,7 @@ export class NetworkA {
     const labels = this.oddLabels!.subarray(inBlock * lanes, (inBlock + 1) * lanes);
     const logits = head.forward(last, true);
     const loss = this.loss.forward(logits, labels);
-    if (!Number.isFinite(loss)) throw new DivergenceError(this.parts.spec.a.loss.name, step, undefined);
+    checkLoss(loss, this.parts.spec.a.loss.name, step, this.parts.maxLoss);
     this.tally.add(loss, logits.data, labels, this.classes);
     head.accumulate(this.loss.backward());
     const gradLast = head.backwardAndUpdate();
@@ -187,8 +188,7 @@ export class NetworkA {
     // The mean over T·B rows, times T: each window's loss summed over the block, as the none/dni
     // runs see them one window at a time.
     const loss = this.loss.forward(logits, labels) * T;
-    if (!Number.isFinite(loss))
-      throw new DivergenceError(this.parts.spec.a.loss.name, this.windows, undefined);
+    checkLoss(loss / T, this.parts.spec.a.loss.name, this.windows, this.parts.maxLoss);
     for (let i = 0; i < T; i++)
       this.tally.add(
         loss / T,

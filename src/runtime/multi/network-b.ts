@@ -2,16 +2,17 @@ import { SoftmaxCrossEntropy } from '../../nn/losses/softmax-cross-entropy.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import type { ModuleCompute } from '../module-compute.ts';
 import type { RecurrentCore } from '../recurrent/recurrent-core.ts';
-import { DivergenceError } from '../trainer.ts';
 import type { SystemMessage } from './messages.ts';
 import type { SystemSpec } from './system-spec.ts';
-import { correctPredictions, Tally } from './tally.ts';
+import { checkLoss, correctPredictions, Tally } from './tally.ts';
 
 export interface NetworkBParts {
   spec: SystemSpec;
   core: RecurrentCore;
   head: ModuleCompute;
   lanes: number;
+  /** A window loss above this stops the run (train --max-loss). */
+  maxLoss: number;
 }
 
 /**
@@ -86,7 +87,7 @@ export class NetworkB {
     const last = new Tensor(outputs.data.subarray((T - 1) * lanes * H), [lanes, H]);
     const logits = head.forward(last, true);
     const loss = this.loss.forward(logits, labels);
-    if (!Number.isFinite(loss)) throw new DivergenceError(spec.b.loss.name, this.windows, undefined);
+    checkLoss(loss, spec.b.loss.name, this.windows, this.parts.maxLoss);
     this.tally.add(loss, logits.data, labels, spec.b.loss.classes);
     head.accumulate(this.loss.backward());
     const gradLast = head.backwardAndUpdate();

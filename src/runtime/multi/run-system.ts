@@ -12,6 +12,7 @@ import { checkRunDirectory } from '../run-directory.ts';
 import { openRunOutput } from '../run-output.ts';
 import { InterruptedError } from '../trainer.ts';
 import { buildSystem } from './build-system.ts';
+import { NatsSystemSchedule } from './nats-system.ts';
 import { LockstepSchedule, type NetworkCounts, type SystemSchedule } from './schedule.ts';
 import { isMultiNetwork, type Join } from './system-spec.ts';
 import { VirtualTimeSchedule } from './virtual-time.ts';
@@ -85,8 +86,10 @@ export async function runSystemGraph(
 ): Promise<SystemRunResult> {
   const name = definition.name;
   const scheduler = options.scheduler ?? 'lockstep';
-  if (scheduler === 'nats')
-    refuse(`graph '${name}' is a multi-network system; --scheduler nats does not run it yet`);
+  if (options.nats?.remote?.length || options.nats?.run !== undefined || options.nats?.creds !== undefined)
+    refuse(
+      `graph '${name}' is a multi-network system: its two processes are started by the run (no --nats-remote, --run-id or --nats-creds yet)`,
+    );
   if (options.resume) refuse(`graph '${name}' is a multi-network system; resuming it is not supported yet`);
   if (options.trainLimit !== undefined || options.testLimit !== undefined)
     refuse(`graph '${name}' trains on an endless digit stream; --train-limit and --test-limit do not apply`);
@@ -105,7 +108,7 @@ export async function runSystemGraph(
   const prng = new Prng(seed);
   const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
   const clipNorm = options.clipNorm ?? defaults.clipNorm;
-  const systemOptions = { lanes: batch, optimizer, clipNorm };
+  const systemOptions = { lanes: batch, optimizer, clipNorm, maxLoss: options.maxLoss };
   const system = buildSystem(network, prng.stream('init'), systemOptions);
   const T = system.spec.a.core.window;
   const block = T * system.spec.b.period;
@@ -128,7 +131,9 @@ export async function runSystemGraph(
       ? new VirtualTimeSchedule(system, definition.schedule ?? {})
       : scheduler === 'workers'
         ? await startWorkerSchedule({ network, seed, options: systemOptions })
-        : new LockstepSchedule(system);
+        : scheduler === 'nats'
+          ? await NatsSystemSchedule.start({ network, seed, options: systemOptions, url: options.nats?.url })
+          : new LockstepSchedule(system);
   const output =
     options.outDir === undefined
       ? undefined
@@ -172,7 +177,7 @@ export async function runSystemGraph(
         sg_cosine: synthetic ? counts.a.sgCosine / counts.a.learns : null,
         a_locked_seconds: counts.timing?.aLocked ?? null,
         a_busy_seconds: counts.timing?.aBusy ?? null,
-        time: scheduler === 'async' ? 'virtual' : scheduler === 'workers' ? 'wall' : null,
+        time: scheduler === 'async' ? 'virtual' : scheduler === 'lockstep' ? null : 'wall',
         seconds: options.clock.now() - started,
       };
       history.push(metrics);

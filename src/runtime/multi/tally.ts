@@ -1,3 +1,14 @@
+import { DivergenceError } from '../trainer.ts';
+
+/**
+ * Stops a run whose window loss is not finite or above `limit` (train --max-loss), naming the loss
+ * and the window (paper §3.3's networks run on, so a window is the step).
+ */
+export function checkLoss(loss: number, name: string, window: number, limit: number): void {
+  if (!Number.isFinite(loss)) throw new DivergenceError(name, window, undefined);
+  if (loss > limit) throw new DivergenceError(name, window, undefined, { value: loss, limit });
+}
+
 /** Running sums over one epoch of a network's windows: loss, count accuracy, updates. */
 export class Tally {
   loss = 0;

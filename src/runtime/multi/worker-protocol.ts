@@ -22,6 +22,8 @@ export type ToSystemWorker =
 
 export type FromSystemWorker =
   | { type: 'ready'; role: 'A' | 'B' }
+  /** A process's heartbeat (nats schedule), twice a second. */
+  | { type: 'beat'; role: 'A' | 'B' }
   | { type: 'counts'; role: 'A'; counts: EpochCounts['a']; locked: number; busy: number }
   | { type: 'counts'; role: 'B'; counts: NetworkCounts; busy: number }
   | { type: 'accuracy'; role: 'A' | 'B'; correct: number; predictions: number };
@@ -31,6 +33,8 @@ export type PeerMessage =
   | { type: 'system'; message: SystemMessage }
   /** A's epoch is over: B reports its counts once it has handled everything A sent before. */
   | { type: 'flush' }
+  /** B finished a window: a credit back to A, which may run only so far ahead of B. */
+  | { type: 'done' }
   /** Held-out evaluation: A's messages for one block, B's labels, and whether it counts (warm-up not). */
   | {
       type: 'evaluate';
@@ -41,3 +45,12 @@ export type PeerMessage =
       first: boolean;
     }
   | { type: 'evaluated' };
+
+/** What a network's OS process reads at start (nats schedule): as a thread's, plus the run id. */
+export interface SystemProcessInit {
+  role: 'A' | 'B';
+  network: unknown;
+  seed: number;
+  options: import('./build-system.ts').SystemOptions;
+  run: string;
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { attribute, elementsWithClass, groupMarkup } from '../viz/svg-helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'dniflow-train-multi-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `main` in this process, its output captured. */
+async function dniflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await main(args), stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const SMALL = ['--set', 'units=8', '--set', 'encoder=8', '--set', 'T=2', '--batch', '4', '--ticks', '32'];
+
+describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
+  it('trains each join into a run directory, and plot draws them on one page, a line per join', async () => {
+    const runs: string[] = [];
+    for (const join of ['backprop', 'dni', 'none']) {
+      const out = `${dir}/${join}`;
+      const result = await dniflow(
+        'train',
+        'graphs/odd-threes.ts',
+        '--set',
+        `join=${join}`,
+        ...SMALL,
+        '--epochs',
+        '2',
+        '--out',
+        out,
+        '--json',
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const lines = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(lines.at(-1)).toMatchObject({ done: true, join, T: 2, scheduler: 'lockstep' });
+      // 32 ticks per epoch: 8 blocks of T² = 4; A updates every T ticks, or every T² under backprop.
+      expect(lines[1]).toMatchObject({
+        task: 'multi',
+        ticks: 64,
+        b_updates: 16,
+        a_updates: join === 'backprop' ? 16 : 32,
+      });
+      expect(JSON.parse(readFileSync(`${out}/run.json`, 'utf8')).status).toBe('completed');
+      runs.push(out);
+    }
+    const page = `${dir}/joins.svg`;
+    const plotted = await dniflow('plot', ...runs, '--out', page);
+    expect(plotted.code, plotted.stderr).toBe(0);
+    const svg = readFileSync(page, 'utf8');
+    const panel = groupMarkup(svg, 'panel', "B's held-out accuracy (count of 3s)")!;
+    expect(elementsWithClass(panel, 'series').map((tag) => attribute(tag, 'data-series'))).toEqual([
+      'backprop T=2',
+      'dni T=2',
+      'none T=2',
+    ]);
+    expect(groupMarkup(svg, 'panel', "A's updates")).toBeDefined();
+  }, 60_000);
+
+  it('prints A’s locked time on the async schedule', async () => {
+    const result = await dniflow(
+      'train',
+      'graphs/odd-threes.ts',
+      '--set',
+      'join=backprop',
+      ...SMALL,
+      '--epochs',
+      '1',
+      '--scheduler',
+      'async',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/A locked \d+\.\d+s of virtual time/);
+  });
+
+  it('stops a diverging run naming the loss and the window, and marks the run failed', async () => {
+    const out = `${dir}/diverged`;
+    const result = await dniflow('train', 'graphs/odd-threes.ts', ...SMALL, '--max-loss', '0.1', '--out', out);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/training diverged at step 0: the loss of 'odd' is [\d.]+, above maxLoss 0.1/);
+    expect(JSON.parse(readFileSync(`${out}/run.json`, 'utf8')).status).toBe('failed');
+  });
+
+  it.each([
+    [['--scheduler', 'nats'], '--scheduler nats does not run it yet'],
+    [['--patience', '3'], '--patience applies to text (recurrent) graphs only'],
+    [['--dashboard'], '--dashboard does not show multi-network systems yet'],
+    [['--lr-schedule', 'cosine'], '--lr-schedule applies to feed-forward graphs only'],
+    [['--set', 'join=both'], 'must be one of backprop | dni | cdni | none'],
+    [['--train-limit', '10'], '--train-limit and --test-limit do not apply'],
+  ])('refuses %j in one line', async (flags, message) => {
+    const result = await dniflow('train', 'graphs/odd-threes.ts', ...SMALL, ...flags);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(message);
+  });
+});
