@@ -94,9 +94,19 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
 
   it('stops a diverging run naming the loss and the window, and marks the run failed', async () => {
     const out = `${dir}/diverged`;
-    const result = await dniflow('train', 'graphs/odd-threes.ts', ...SMALL, '--max-loss', '0.1', '--out', out);
+    const result = await dniflow(
+      'train',
+      'graphs/odd-threes.ts',
+      ...SMALL,
+      '--max-loss',
+      '0.1',
+      '--out',
+      out,
+    );
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/training diverged at step 0: the loss of 'odd' is [\d.]+, above maxLoss 0.1/);
+    expect(result.stderr).toMatch(
+      /training diverged at step 0: the loss of 'odd' is [\d.]+, above maxLoss 0.1/,
+    );
     expect(JSON.parse(readFileSync(`${out}/run.json`, 'utf8')).status).toBe('failed');
   });
 
