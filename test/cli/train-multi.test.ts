@@ -111,7 +111,10 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
   });
 
   it.each([
-    [['--scheduler', 'nats'], '--scheduler nats does not run it yet'],
+    [
+      ['--scheduler', 'nats', '--nats-url', 'nats://127.0.0.1:4222', '--run-id', 'x'],
+      'its two processes are started by the run',
+    ],
     [['--patience', '3'], '--patience applies to text (recurrent) graphs only'],
     [['--dashboard'], '--dashboard does not show multi-network systems yet'],
     [['--lr-schedule', 'cosine'], '--lr-schedule applies to feed-forward graphs only'],

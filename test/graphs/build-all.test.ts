@@ -24,7 +24,7 @@ function choiceOverrides(definition: GraphDefinition): Record<string, string>[] 
 }
 
 describe('the example graphs', () => {
-  it('include the paper experiments of §3.1 and §3.2', () => {
+  it('include the paper experiments of §3.1, §3.2 and §3.3', () => {
     expect(files).toEqual(
       expect.arrayContaining([
         'copy.ts',
@@ -35,6 +35,7 @@ describe('the example graphs', () => {
         'mnist-complete-unlock.ts',
         'mnist-fcn.ts',
         'mnist-sparse.ts',
+        'odd-threes.ts',
       ]),
     );
   });
