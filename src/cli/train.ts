@@ -95,11 +95,16 @@ export async function runTrain(argv: string[]): Promise<number> {
   const patience = positiveInteger('--patience', values.patience);
   const clipNorm = positiveNumber('--clip', values.clip);
   if (setErrorsAsUsage(() => isMultiNetworkGraph(definition, options.set))) {
-    if (values.dashboard) throw new UsageError('--dashboard does not show multi-network systems yet');
+    if (values.dashboard && parallel)
+      throw new UsageError(
+        '--dashboard follows a multi-network system on lockstep or async (its messages cross threads or processes otherwise)',
+      );
     if (patience !== undefined) throw new UsageError('--patience applies to text (recurrent) graphs only');
     if (options.lrSchedule !== undefined)
       throw new UsageError('--lr-schedule applies to feed-forward graphs only');
-    const context = { json, clock: wallClock, exitCode: signalExitCode };
+    const dashboard = values.dashboard ? await openDashboard(definition, options.set, port) : undefined;
+    if (dashboard) process.stderr.write(`dashboard: ${dashboard.url}\n`);
+    const context = { json, clock: wallClock, exitCode: signalExitCode, dashboard };
     return trainSystemCommand(definition, { ...options, ticksPerEpoch, clipNorm }, context);
   }
   if (setErrorsAsUsage(() => isRecurrentGraph(definition, options.set))) {

@@ -12,6 +12,7 @@ import type { Clock } from './clock.ts';
 import { loadSourceData } from './datasets.ts';
 import type { StepEngine } from './engine.ts';
 import { GraphEngine } from './graph-engine.ts';
+import type { SystemMessage } from './multi/messages.ts';
 import type { SystemEpochMetrics } from './multi/run-system.ts';
 import { type NatsOptions, startNatsEngine } from './nats/nats-engine.ts';
 import type { RecurrentEpochMetrics } from './recurrent/recurrent-trainer.ts';
@@ -90,6 +91,8 @@ export interface RunOptions {
   onRecurrentEpoch?: (metrics: RecurrentEpochMetrics) => void;
   /** Multi-network systems (runSystemGraph): called after each epoch of ticks. */
   onSystemEpoch?: (metrics: SystemEpochMetrics) => void;
+  /** Multi-network systems on lockstep or async: every message between the networks (dashboards). */
+  onSystemMessage?: (message: SystemMessage) => void;
 }
 
 export interface RunResult {

@@ -110,13 +110,37 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
     expect(JSON.parse(readFileSync(`${out}/run.json`, 'utf8')).status).toBe('failed');
   });
 
+  it('--dashboard serves the run live on lockstep and async, and is refused where messages cross threads', async () => {
+    const result = await dniflow(
+      'train',
+      'graphs/odd-threes.ts',
+      ...SMALL,
+      '--epochs',
+      '1',
+      '--dashboard',
+      '--port',
+      '0',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+/);
+    const refused = await dniflow(
+      'train',
+      'graphs/odd-threes.ts',
+      ...SMALL,
+      '--dashboard',
+      '--scheduler',
+      'workers',
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--dashboard follows a multi-network system on lockstep or async');
+  });
+
   it.each([
     [
       ['--scheduler', 'nats', '--nats-url', 'nats://127.0.0.1:4222', '--run-id', 'x'],
       'its two processes are started by the run',
     ],
     [['--patience', '3'], '--patience applies to text (recurrent) graphs only'],
-    [['--dashboard'], '--dashboard does not show multi-network systems yet'],
     [['--lr-schedule', 'cosine'], '--lr-schedule applies to feed-forward graphs only'],
     [['--set', 'join=both'], 'must be one of backprop | dni | cdni | none'],
     [['--train-limit', '10'], '--train-limit and --test-limit do not apply'],

@@ -59,6 +59,21 @@ describe('the odd/3s system on a short stream (paper §3.3)', () => {
     }
   });
 
+  it('the message tap sees A’s messages at A’s window ends and B’s gradient once per B window', async () => {
+    const seen: SystemMessage[] = [];
+    for (const schedule of [
+      new LockstepSchedule(system('dni', { T: 3 }), (m) => seen.push(m)),
+      new VirtualTimeSchedule(system('dni', { T: 3 }), {}, (m) => seen.push(m)),
+    ]) {
+      seen.length = 0;
+      await schedule.run(2);
+      const of = (direction: string) => seen.filter((m) => m.direction === direction);
+      expect(of('forward').map((m) => m.tick)).toEqual([2, 5, 8, 11, 14, 17]);
+      expect(of('target').map((m) => m.step)).toEqual([0, 1]);
+      expect(of('backward').map((m) => m.step)).toEqual([0, 1]);
+    }
+  });
+
   it('under backprop, A is locked until B’s gradient for its block arrives; under dni it never is', () => {
     const locked = system('backprop');
     locked.a.advance();

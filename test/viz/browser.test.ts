@@ -207,6 +207,42 @@ describe.skipIf(skipReason !== undefined)('in headless chromium', () => {
     }
   });
 
+  it('the dashboard of a multi-network run counts each cluster’s clock and moves A’s messages to B', async () => {
+    const network = twoClusterNetwork();
+    const dashboard = await startDashboard({
+      port: 0,
+      network,
+      plan: validateNetwork(network),
+      title: 'two',
+    });
+    const page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+    try {
+      await page.goto(dashboard.url);
+      await page.waitForFunction(() => 'dniflowDashboard' in window);
+      const label = (cluster: string) =>
+        page.locator(`g.cluster[data-cluster="${cluster}"] text.cluster-label`).textContent();
+      dashboard.publish({ type: 'clock', cluster: 'network A', tick: 16 });
+      dashboard.publish({ type: 'clock', cluster: 'network B', tick: 4 });
+      await expect.poll(() => label('network A')).toBe('network A  ·  clock: every 1 tick  ·  tick 16');
+      await expect.poll(() => label('network B')).toBe('network B  ·  clock: every 4 ticks  ·  tick 4');
+      dashboard.publish({ type: 'clock', cluster: 'network B', tick: 5 });
+      await expect.poll(() => label('network B')).toBe('network B  ·  clock: every 4 ticks  ·  tick 5');
+      expect(await page.locator('#status').textContent()).toBe('network A: tick 16 · network B: tick 5');
+      dashboard.publish({
+        type: 'message',
+        edge: 'coreA->coreB',
+        direction: 'forward',
+        kind: 'activation',
+        step: 8,
+      });
+      await expect.poll(() => page.locator('circle.packet').count()).toBeGreaterThan(0);
+      await page.screenshot({ path: `${ARTIFACTS}dashboard-two-clocks.png` });
+    } finally {
+      await dashboard.close();
+      await page.close();
+    }
+  });
+
   it('the plots page shows values on hover', async () => {
     const page = await openPage('plots.html', exportRunPlots(fixture('run-dni'), 'html'), 1120, 1040);
     await page.hover('g.panel[data-panel="Train loss"] circle.point >> nth=0');

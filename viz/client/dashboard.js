@@ -16,6 +16,7 @@
     batches: [],
     epochs: [],
     updates: {},
+    clocks: {},
     packets: 0,
     ended: false,
     lastMessageAt: -1e9,
@@ -200,6 +201,24 @@
     }
   }
 
+  /** A cluster's label counts the ticks of its clock (two networks on two clocks, paper §3.3). */
+  function showClock(cluster, tick) {
+    const group = d3.select(svgElement).select(`g.cluster[data-cluster="${CSS.escape(cluster)}"]`);
+    const label = group.select('text.cluster-label');
+    if (label.empty()) return;
+    if (label.attr('data-base') === null) label.attr('data-base', label.text());
+    label.text(`${label.attr('data-base')}  ·  tick ${tick}`);
+    state.clocks[cluster] = tick;
+    if (state.epochs.length === 0)
+      statusLine.text(
+        Object.entries(state.clocks)
+          .map(([name, count]) => `${name}: tick ${count}`)
+          .join(' · '),
+      );
+    group.select('rect').classed('flash', true);
+    setTimeout(() => group.select('rect').classed('flash', false), 160);
+  }
+
   function handle(event) {
     if (event.type === 'batch') {
       const x = (event.epoch - 1) * event.batches + event.batch;
@@ -221,6 +240,8 @@
       onMessage(event);
     } else if (event.type === 'update') {
       flash(event.module);
+    } else if (event.type === 'clock') {
+      showClock(event.cluster, event.tick);
     } else if (event.type === 'end') {
       state.ended = true;
       statusLine.text(`${statusLine.text()} · run finished`).classed('finished', true);

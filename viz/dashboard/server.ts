@@ -30,7 +30,14 @@ export interface UpdateEvent {
   step: number;
 }
 
-export type DashboardEvent = TrainEvent | MessageEvent | UpdateEvent;
+/** A cluster's clock reached `tick` (multi-network systems, paper §3.3): its label shows the count. */
+export interface ClockEvent {
+  type: 'clock';
+  cluster: string;
+  tick: number;
+}
+
+export type DashboardEvent = TrainEvent | MessageEvent | UpdateEvent | ClockEvent;
 
 export interface DashboardOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. */

@@ -93,6 +93,10 @@ export async function runSystemGraph(
   if (options.resume) refuse(`graph '${name}' is a multi-network system; resuming it is not supported yet`);
   if (options.trainLimit !== undefined || options.testLimit !== undefined)
     refuse(`graph '${name}' trains on an endless digit stream; --train-limit and --test-limit do not apply`);
+  if (options.onSystemMessage !== undefined && (scheduler === 'workers' || scheduler === 'nats'))
+    refuse(
+      `graph '${name}': the messages between its networks are followed on lockstep and async only (they cross threads or processes under ${scheduler})`,
+    );
   const mode = options.overwrite ? 'overwrite' : 'new';
   if (options.outDir !== undefined) checkRunDirectory(options.outDir, mode);
   const set = options.set ?? {};
@@ -128,12 +132,12 @@ export async function runSystemGraph(
   };
   const schedule: SystemSchedule =
     scheduler === 'async'
-      ? new VirtualTimeSchedule(system, definition.schedule ?? {})
+      ? new VirtualTimeSchedule(system, definition.schedule ?? {}, options.onSystemMessage)
       : scheduler === 'workers'
         ? await startWorkerSchedule({ network, seed, options: systemOptions })
         : scheduler === 'nats'
           ? await NatsSystemSchedule.start({ network, seed, options: systemOptions, url: options.nats?.url })
-          : new LockstepSchedule(system);
+          : new LockstepSchedule(system, options.onSystemMessage);
   const output =
     options.outDir === undefined
       ? undefined

@@ -3,6 +3,7 @@ import type { Prng } from '../../tensor/prng.ts';
 import type { TwoClockSystem } from './build-system.ts';
 import { evaluateSystem, type HeldOutAccuracy } from './evaluate.ts';
 import { runLockstep } from './lockstep.ts';
+import type { SystemMessage } from './messages.ts';
 
 /** What one network did over a stretch of training (sums, reset after each read). */
 export interface NetworkCounts {
@@ -20,6 +21,9 @@ export interface EpochCounts {
   /** Seconds A spent locked (waiting for B's gradient) and busy, and B busy, so far; null: no clock. */
   timing: { aLocked: number; aBusy: number; bBusy: number } | null;
 }
+
+/** Sees every message between the networks as it is delivered (the dashboard's feed). */
+export type MessageTap = (message: SystemMessage) => void;
 
 /** How a two-clock system's networks are run: in order, on virtual time, or in threads. */
 export interface SystemSchedule {
@@ -62,9 +66,12 @@ export function takeCounts(system: TwoClockSystem, timing: EpochCounts['timing']
 
 /** The lockstep schedule (deterministic): see runLockstep. */
 export class LockstepSchedule implements SystemSchedule {
-  constructor(readonly system: TwoClockSystem) {}
+  constructor(
+    readonly system: TwoClockSystem,
+    private readonly tap?: MessageTap,
+  ) {}
   async run(blocks: number): Promise<EpochCounts> {
-    runLockstep(this.system, blocks);
+    runLockstep(this.system, blocks, this.tap);
     return takeCounts(this.system, null);
   }
   async evaluate(test: Dataset, prng: Prng, options: { lanes: number; blocks: number }) {

@@ -5,7 +5,7 @@ import { EventQueue } from '../event-queue.ts';
 import type { TwoClockSystem } from './build-system.ts';
 import { evaluateSystem } from './evaluate.ts';
 import type { SystemMessage } from './messages.ts';
-import { type EpochCounts, type SystemSchedule, takeCounts } from './schedule.ts';
+import { type EpochCounts, type MessageTap, type SystemSchedule, takeCounts } from './schedule.ts';
 import type { NetworkSpec } from './system-spec.ts';
 
 const DEFAULT_COST = { forward: 1e-3, backward: 2e-3 };
@@ -47,6 +47,7 @@ export class VirtualTimeSchedule implements SystemSchedule {
   constructor(
     readonly system: TwoClockSystem,
     options: AsyncScheduleOptions,
+    private readonly tap?: MessageTap,
   ) {
     this.costA = tickCost(system.spec.a, options);
     this.costB = tickCost(system.spec.b, options);
@@ -107,6 +108,7 @@ export class VirtualTimeSchedule implements SystemSchedule {
 
   private arriveB(message: SystemMessage): void {
     const { b } = this.system;
+    this.tap?.(message);
     const start = Math.max(this.queue.now, this.bFree);
     const updates = b.updates;
     const replies = b.handle(message);
@@ -117,6 +119,7 @@ export class VirtualTimeSchedule implements SystemSchedule {
     this.timing.bBusy += duration;
     for (const reply of replies)
       this.queue.schedule(this.bFree + this.latency, () => {
+        this.tap?.(reply);
         this.inboxA.push(reply);
         this.stepA();
       });
