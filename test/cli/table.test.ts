@@ -2,12 +2,29 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { interruptAfterFirstLine } from '../helpers/signal-run.ts';
 
 const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
+
+/** `main` in this process (flag checks need no child process), its exit code and stderr. */
+async function inProcess(...args: string[]): Promise<{ status: number; stderr: string }> {
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    return { status: await main(args), stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
 
 describe('dniflow table feedforward', () => {
   it('runs every FCN cell at the budget and writes the table beside the paper numbers', () => {
@@ -113,7 +130,7 @@ describe('dniflow table feedforward', () => {
     expect(other.stderr).toContain('holds a table with other settings');
   }, 120_000);
 
-  it('refuses a bad --budget and other bad flags with one line and exit code 2, before any cell', () => {
+  it('refuses a bad --budget and other bad flags with one line and exit code 2, before any cell', async () => {
     const out = '/nonexistent-dir/t.json';
     for (const [args, message] of [
       [['--budget', '0'], "--budget must be a positive integer, got '0'"],
@@ -130,19 +147,19 @@ describe('dniflow table feedforward', () => {
       [['--lr-schedule', 'step:0:0.5'], 'EVERY must be a positive integer'],
       [['--units', '4'], '--units does not apply to table feedforward'],
     ] as const) {
-      const result = run('table', 'feedforward', ...args, '--out', out);
+      const result = await inProcess('table', 'feedforward', ...args, '--out', out);
       expect(result.status, args.join(' ')).toBe(2);
       expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(result.stderr, args.join(' ')).toContain(message);
     }
   });
 
-  it('rejects a bad family or table name with exit code 2', () => {
-    expect(run('table', 'feedforward', '--only', 'RNN').status).toBe(2);
-    expect(run('table', 'sideways').status).toBe(2);
+  it('rejects a bad family or table name with exit code 2', async () => {
+    expect((await inProcess('table', 'feedforward', '--only', 'RNN')).status).toBe(2);
+    expect((await inProcess('table', 'sideways')).status).toBe(2);
   });
 
-  it('table recurrent refuses bad flags before any cell runs', () => {
+  it('table recurrent refuses bad flags before any cell runs', async () => {
     for (const args of [
       ['--only', 'FCN'],
       ['--T', '0,3'],
@@ -151,11 +168,18 @@ describe('dniflow table feedforward', () => {
       ['--budget', '10'],
       ['--epochs', '2'],
     ]) {
-      const result = run('table', 'recurrent', ...args, '--out', '/nonexistent-dir/t.json');
+      const result = await inProcess('table', 'recurrent', ...args, '--out', '/nonexistent-dir/t.json');
       expect(result.status, args.join(' ')).toBe(2);
     }
     // A path that cannot be written fails at once, before the first cell.
-    const unwritable = run('table', 'recurrent', '--budget', '100', '--out', '/nonexistent-dir/t.json');
+    const unwritable = await inProcess(
+      'table',
+      'recurrent',
+      '--budget',
+      '100',
+      '--out',
+      '/nonexistent-dir/t.json',
+    );
     expect(unwritable.status).not.toBe(0);
     expect(unwritable.stderr).toContain('/nonexistent-dir/t.json');
   });
