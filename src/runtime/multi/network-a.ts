@@ -45,11 +45,11 @@ export class NetworkA {
   readonly synthetic = { loss: 0, cosine: 0, learns: 0 };
   private readonly T: number;
   private readonly classes: number;
-  private readonly loss = new SoftmaxCrossEntropy('odd');
+  private readonly loss: SoftmaxCrossEntropy;
   private block: DigitWindow | null = null;
   private oddLabels: Int32Array | null = null;
   private threesLabels: Int32Array | null = null;
-  /** Windows run so far (A's message steps) and the block (B window) they belong to. */
+  /** Windows run so far: the step of A's next message. */
   private windows = 0;
   private awaiting: number | null = null;
   private gradOutputs: Tensor | null = null;
@@ -59,6 +59,7 @@ export class NetworkA {
     this.join = parts.spec.join;
     this.T = parts.spec.a.core.window;
     this.classes = parts.spec.a.loss.classes;
+    this.loss = new SoftmaxCrossEntropy(parts.spec.a.loss.name);
   }
 
   /** A's live parameters: encoder, core, head (writing into them changes the network). */

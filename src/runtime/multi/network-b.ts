@@ -28,7 +28,7 @@ export class NetworkB {
   /** The fast-clock ticks of the messages B has read, in order (B runs at these ticks only). */
   readonly ticksRead: number[] = [];
   private readonly T: number;
-  private readonly loss = new SoftmaxCrossEntropy('threes');
+  private readonly loss: SoftmaxCrossEntropy;
   private inputs: Tensor | null = null;
   private received = 0;
   private readonly targets = new Map<number, Int32Array>();
@@ -38,6 +38,7 @@ export class NetworkB {
 
   constructor(private readonly parts: NetworkBParts) {
     this.T = parts.spec.b.core.window;
+    this.loss = new SoftmaxCrossEntropy(parts.spec.b.loss.name);
   }
 
   /** B's live parameters: core, head. */

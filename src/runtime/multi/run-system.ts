@@ -41,10 +41,10 @@ export interface SystemEpochMetrics {
   /** dni / cdni: the synthetic-gradient model's regression loss and cosine to B's true gradient. */
   sg_loss: number | null;
   sg_cosine: number | null;
-  /** Seconds A was locked waiting for B's gradient, and busy (null on lockstep: no clock there). */
+  /** Seconds A was locked waiting for B's gradient, and busy, since the run began (null on lockstep: no clock there). */
   a_locked_seconds: number | null;
   a_busy_seconds: number | null;
-  /** 'virtual' (async) or 'wall' (workers). */
+  /** 'virtual' (async) or 'wall' (workers, nats). */
   time: 'virtual' | 'wall' | null;
   seconds: number;
 }
