@@ -2,29 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { describe, expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.ts';
 import { interruptAfterFirstLine } from '../helpers/signal-run.ts';
 
 const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
 const run = (...args: string[]) =>
   spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 300_000 });
-
-/** `main` in this process (flag checks need no child process), its exit code and stderr. */
-async function inProcess(...args: string[]): Promise<{ status: number; stderr: string }> {
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { status: await main(args), stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 describe('dniflow table feedforward', () => {
   it('runs every FCN cell at the budget and writes the table beside the paper numbers', () => {
@@ -147,16 +131,16 @@ describe('dniflow table feedforward', () => {
       [['--lr-schedule', 'step:0:0.5'], 'EVERY must be a positive integer'],
       [['--units', '4'], '--units does not apply to table feedforward'],
     ] as const) {
-      const result = await inProcess('table', 'feedforward', ...args, '--out', out);
-      expect(result.status, args.join(' ')).toBe(2);
+      const result = await runMain('table', 'feedforward', ...args, '--out', out);
+      expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(result.stderr, args.join(' ')).toContain(message);
     }
   });
 
   it('rejects a bad family or table name with exit code 2', async () => {
-    expect((await inProcess('table', 'feedforward', '--only', 'RNN')).status).toBe(2);
-    expect((await inProcess('table', 'sideways')).status).toBe(2);
+    expect((await runMain('table', 'feedforward', '--only', 'RNN')).code).toBe(2);
+    expect((await runMain('table', 'sideways')).code).toBe(2);
   });
 
   it('table recurrent refuses bad flags before any cell runs', async () => {
@@ -168,11 +152,11 @@ describe('dniflow table feedforward', () => {
       ['--budget', '10'],
       ['--epochs', '2'],
     ]) {
-      const result = await inProcess('table', 'recurrent', ...args, '--out', '/nonexistent-dir/t.json');
-      expect(result.status, args.join(' ')).toBe(2);
+      const result = await runMain('table', 'recurrent', ...args, '--out', '/nonexistent-dir/t.json');
+      expect(result.code, args.join(' ')).toBe(2);
     }
     // A path that cannot be written fails at once, before the first cell.
-    const unwritable = await inProcess(
+    const unwritable = await runMain(
       'table',
       'recurrent',
       '--budget',
@@ -180,7 +164,7 @@ describe('dniflow table feedforward', () => {
       '--out',
       '/nonexistent-dir/t.json',
     );
-    expect(unwritable.status).not.toBe(0);
+    expect(unwritable.code).not.toBe(0);
     expect(unwritable.stderr).toContain('/nonexistent-dir/t.json');
   });
 });

@@ -1,32 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.ts';
 import { attribute, elementsWithClass, groupMarkup } from '../viz/svg-helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dniflow-train-multi-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** `main` in this process, its output captured. */
-async function dniflow(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 const SMALL = ['--set', 'units=8', '--set', 'encoder=8', '--set', 'T=2', '--batch', '4', '--ticks', '32'];
 
@@ -35,7 +15,7 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
     const runs: string[] = [];
     for (const join of ['backprop', 'dni', 'none']) {
       const out = `${dir}/${join}`;
-      const result = await dniflow(
+      const result = await runMain(
         'train',
         'graphs/odd-threes.ts',
         '--set',
@@ -64,7 +44,7 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
       runs.push(out);
     }
     const page = `${dir}/joins.svg`;
-    const plotted = await dniflow('plot', ...runs, '--out', page);
+    const plotted = await runMain('plot', ...runs, '--out', page);
     expect(plotted.code, plotted.stderr).toBe(0);
     const svg = readFileSync(page, 'utf8');
     const panel = groupMarkup(svg, 'panel', "B's held-out accuracy (count of 3s)")!;
@@ -77,7 +57,7 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
   }, 60_000);
 
   it('prints A’s locked time on the async schedule', async () => {
-    const result = await dniflow(
+    const result = await runMain(
       'train',
       'graphs/odd-threes.ts',
       '--set',
@@ -94,7 +74,7 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
 
   it('stops a diverging run naming the loss and the window, and marks the run failed', async () => {
     const out = `${dir}/diverged`;
-    const result = await dniflow(
+    const result = await runMain(
       'train',
       'graphs/odd-threes.ts',
       ...SMALL,
@@ -111,7 +91,7 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
   });
 
   it('--dashboard serves the run live on lockstep and async, and is refused where messages cross threads', async () => {
-    const result = await dniflow(
+    const result = await runMain(
       'train',
       'graphs/odd-threes.ts',
       ...SMALL,
@@ -123,7 +103,7 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+/);
-    const refused = await dniflow(
+    const refused = await runMain(
       'train',
       'graphs/odd-threes.ts',
       ...SMALL,
@@ -145,7 +125,7 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
     [['--set', 'join=both'], 'must be one of backprop | dni | cdni | none'],
     [['--train-limit', '10'], '--train-limit and --test-limit do not apply'],
   ])('refuses %j in one line', async (flags, message) => {
-    const result = await dniflow('train', 'graphs/odd-threes.ts', ...SMALL, ...flags);
+    const result = await runMain('train', 'graphs/odd-threes.ts', ...SMALL, ...flags);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain(message);
   });

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { networkFromJSON } from '../../src/index.ts';
+import { runMain } from '../helpers/run-main.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/dniflow.js', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -24,26 +24,6 @@ function spawnDniflow(...args: string[]): Result {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** The same `main` in this process, with its output captured (fast: the rest of the cases). */
-async function dniflow(...args: string[]): Promise<Result> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 function expectUsageError(result: Result, pattern: RegExp): void {
   expect(result.code).toBe(2);
   expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -54,7 +34,7 @@ describe('dniflow viz', () => {
   it('writes SVG, HTML, GEXF and graphology JSON by extension', async () => {
     const out = (ext: string) => join(dir, 'nested', `net.${ext}`);
     for (const ext of ['svg', 'html', 'gexf', 'json']) {
-      const result = await dniflow('viz', 'graphs/mnist-fcn.ts', '--set', 'layers=4', '--out', out(ext));
+      const result = await runMain('viz', 'graphs/mnist-fcn.ts', '--set', 'layers=4', '--out', out(ext));
       expect(result.code, result.stderr).toBe(0);
     }
     const svg = readFileSync(out('svg'), 'utf8');
@@ -68,30 +48,30 @@ describe('dniflow viz', () => {
     const network = networkFromJSON(JSON.parse(readFileSync(out('json'), 'utf8')));
     expect(network.order).toBe(7);
     // The JSON reads back into viz as well.
-    expect((await dniflow('viz', out('json'), '--out', join(dir, 'again.svg'))).code).toBe(0);
+    expect((await runMain('viz', out('json'), '--out', join(dir, 'again.svg'))).code).toBe(0);
   });
 
   it('rejects an unknown output extension, a missing --out and an unwritable path with one line and exit 2', async () => {
     expectUsageError(
-      await dniflow('viz', 'graphs/mnist-fcn.ts', '--out', join(dir, 'net.png')),
+      await runMain('viz', 'graphs/mnist-fcn.ts', '--out', join(dir, 'net.png')),
       /unknown output extension.*\.svg, \.html, \.gexf, \.json/,
     );
-    expectUsageError(await dniflow('viz', 'graphs/mnist-fcn.ts'), /viz needs --out/);
+    expectUsageError(await runMain('viz', 'graphs/mnist-fcn.ts'), /viz needs --out/);
     const file = join(dir, 'a-file');
     writeFileSync(file, 'not a folder');
     expectUsageError(
-      await dniflow('viz', 'graphs/mnist-fcn.ts', '--out', join(file, 'net.svg')),
+      await runMain('viz', 'graphs/mnist-fcn.ts', '--out', join(file, 'net.svg')),
       /cannot write --out .*a-file\/net\.svg \(E/,
     );
   });
 
   it('rejects a bad --set and a missing graph file with exit 2', async () => {
     expectUsageError(
-      await dniflow('viz', 'graphs/mnist-fcn.ts', '--set', 'depth=2', '--out', join(dir, 'x.svg')),
+      await runMain('viz', 'graphs/mnist-fcn.ts', '--set', 'depth=2', '--out', join(dir, 'x.svg')),
       /unknown --set key 'depth'/,
     );
     expectUsageError(
-      await dniflow('viz', 'graphs/nope.ts', '--out', join(dir, 'x.svg')),
+      await runMain('viz', 'graphs/nope.ts', '--out', join(dir, 'x.svg')),
       /graph file not found/,
     );
   });
@@ -99,31 +79,31 @@ describe('dniflow viz', () => {
 
 describe('dniflow plot', () => {
   it('plots a run folder to SVG and HTML, and a feed-forward table to SVG', async () => {
-    expect((await dniflow('plot', fixture('run-dni'), '--out', join(dir, 'plots.svg'))).code).toBe(0);
+    expect((await runMain('plot', fixture('run-dni'), '--out', join(dir, 'plots.svg'))).code).toBe(0);
     expect(readFileSync(join(dir, 'plots.svg'), 'utf8')).toContain('Synthetic-gradient loss');
-    expect((await dniflow('plot', fixture('run-dni'), '--out', join(dir, 'plots.html'))).code).toBe(0);
+    expect((await runMain('plot', fixture('run-dni'), '--out', join(dir, 'plots.html'))).code).toBe(0);
     expect(readFileSync(join(dir, 'plots.html'), 'utf8')).toContain('dniflowPlotsView');
-    expect((await dniflow('plot', fixture('table.json'), '--out', join(dir, 'table.svg'))).code).toBe(0);
+    expect((await runMain('plot', fixture('table.json'), '--out', join(dir, 'table.svg'))).code).toBe(0);
     expect(readFileSync(join(dir, 'table.svg'), 'utf8')).toContain('Feed-forward test error');
   });
 
   it('rejects a folder with no run, an unknown extension and an unwritable path with one line and exit 2', async () => {
     expectUsageError(
-      await dniflow('plot', fixture('empty-dir'), '--out', join(dir, 'p.svg')),
+      await runMain('plot', fixture('empty-dir'), '--out', join(dir, 'p.svg')),
       /no run in .*empty-dir/,
     );
     expectUsageError(
-      await dniflow('plot', join(dir, 'missing'), '--out', join(dir, 'p.svg')),
+      await runMain('plot', join(dir, 'missing'), '--out', join(dir, 'p.svg')),
       /no run directory/,
     );
     expectUsageError(
-      await dniflow('plot', fixture('run-dni'), '--out', join(dir, 'p.pdf')),
+      await runMain('plot', fixture('run-dni'), '--out', join(dir, 'p.pdf')),
       /unknown output extension.*\.svg or \.html/,
     );
     const file = join(dir, 'plain-file');
     writeFileSync(file, '');
     expectUsageError(
-      await dniflow('plot', fixture('run-dni'), '--out', join(file, 'p.svg')),
+      await runMain('plot', fixture('run-dni'), '--out', join(file, 'p.svg')),
       /cannot write --out/,
     );
   });
@@ -137,11 +117,11 @@ describe('dniflow plot', () => {
   });
 
   it('is listed in the top-level help with viz', async () => {
-    const { code, stdout } = await dniflow('--help');
+    const { code, stdout } = await runMain('--help');
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\s+viz <graph/m);
     expect(stdout).toMatch(/^\s+plot <run-dir/m);
-    expect((await dniflow('plot', '--help')).stdout).toContain('--out FILE');
-    expect((await dniflow('viz', '--help')).stdout).toContain('.gexf');
+    expect((await runMain('plot', '--help')).stdout).toContain('--out FILE');
+    expect((await runMain('viz', '--help')).stdout).toContain('.gexf');
   });
 });

@@ -2,35 +2,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PLOT_HELP } from '../../src/cli/plot.ts';
+import { runMain } from '../helpers/run-main.ts';
 import { attribute, elementsWithClass, groupMarkup } from './svg-helpers.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dniflow-viz-recurrent-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `main` in this process, its output captured. */
-async function dniflow(...args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 describe('dniflow viz and plot on recurrent graphs, runs and tables', () => {
   it('viz graphs/repeat-copy.ts draws the window and the DNI + Aux state loop', async () => {
     const out = join(dir, 'repeat-copy.svg');
-    const result = await dniflow('viz', 'graphs/repeat-copy.ts', '--set', 'method=dni-aux', '--out', out);
+    const result = await runMain('viz', 'graphs/repeat-copy.ts', '--set', 'method=dni-aux', '--out', out);
     expect(result.code, result.stderr).toBe(0);
     const svg = readFileSync(out, 'utf8');
     expect(svg).toContain('LSTM 256 · T=3');
@@ -42,7 +26,7 @@ describe('dniflow viz and plot on recurrent graphs, runs and tables', () => {
 
   it('plot DIR on a recurrent run writes the recurrent panels', async () => {
     const out = join(dir, 'run.svg');
-    const result = await dniflow('plot', fixture('run-recurrent-aux'), '--out', out);
+    const result = await runMain('plot', fixture('run-recurrent-aux'), '--out', out);
     expect(result.code, result.stderr).toBe(0);
     const panels = elementsWithClass(readFileSync(out, 'utf8'), 'panel').map((t) =>
       attribute(t, 'data-panel'),
@@ -52,7 +36,7 @@ describe('dniflow viz and plot on recurrent graphs, runs and tables', () => {
 
   it('plot table-recurrent.json writes bars and curves', async () => {
     const out = join(dir, 'table.html');
-    const result = await dniflow('plot', fixture('table-recurrent.json'), '--out', out);
+    const result = await runMain('plot', fixture('table-recurrent.json'), '--out', out);
     expect(result.code, result.stderr).toBe(0);
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('dniflow-table-recurrent');
@@ -62,7 +46,7 @@ describe('dniflow viz and plot on recurrent graphs, runs and tables', () => {
   it('reports a malformed recurrent run or table in one line with exit code 2', async () => {
     const table = join(dir, 'broken.json');
     writeFileSync(table, JSON.stringify({ kind: 'recurrent', settings: {}, rows: [{ task: 'copy' }] }));
-    const bad = await dniflow('plot', table, '--out', join(dir, 'x.svg'));
+    const bad = await runMain('plot', table, '--out', join(dir, 'x.svg'));
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/broken\.json: row 1 needs "task" and "method"/);

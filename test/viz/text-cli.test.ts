@@ -2,35 +2,19 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { PLOT_HELP } from '../../src/cli/plot.ts';
+import { runMain } from '../helpers/run-main.ts';
 import { attribute, elementsWithClass, groupMarkup } from './svg-helpers.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'dniflow-viz-text-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `main` in this process, its output captured. */
-async function dniflow(...args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(args), stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
-
 describe('dniflow plot on text runs', () => {
   it('plot DIR DIR --out f.html draws both runs in one page', async () => {
     const out = join(dir, 'lm.html');
-    const result = await dniflow('plot', fixture('run-text-bptt5'), fixture('run-text-dni5'), '--out', out);
+    const result = await runMain('plot', fixture('run-text-bptt5'), fixture('run-text-dni5'), '--out', out);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain(`wrote ${out}`);
     const html = readFileSync(out, 'utf8');
@@ -44,7 +28,7 @@ describe('dniflow plot on text runs', () => {
   });
 
   it('refuses mixed kinds, and a table among other inputs, in one line with exit code 2', async () => {
-    const mixed = await dniflow(
+    const mixed = await runMain(
       'plot',
       fixture('run-text-bptt5'),
       fixture('run-dni'),
@@ -54,7 +38,7 @@ describe('dniflow plot on text runs', () => {
     expect(mixed.code).toBe(2);
     expect(mixed.stderr.trim().split('\n')).toHaveLength(1);
     expect(mixed.stderr).toMatch(/plot several runs of one kind/);
-    const table = await dniflow(
+    const table = await runMain(
       'plot',
       fixture('table.json'),
       fixture('run-text-bptt5'),
