@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { GraphDefinition } from '../graph/define.ts';
 import { runGraph } from '../runtime/run.ts';
-import { commaList, lrScheduleFlag, nonNegativeInteger, positiveInteger } from './args.ts';
+import { commaList, lrScheduleFlag, nonNegativeInteger, positiveInteger, positiveNumber } from './args.ts';
 import { loadGraphFile } from './load-graph.ts';
 import { METHODS, type Method, PAPER_MNIST } from './paper-table.ts';
 import { progressBar } from './progress.ts';
@@ -45,6 +45,8 @@ export interface FeedforwardSettings {
   sg: 'linear' | 'mlp';
   /** --lr-schedule, or null for each graph's own schedule. */
   lr_schedule: string | null;
+  /** --lr for every cell's modules; absent for each graph's own rate (and in tables written before it). */
+  lr?: number;
   seed: number;
 }
 
@@ -71,6 +73,7 @@ function settingsOf(values: Record<string, string | boolean | undefined>): Feedf
     throw new UsageError(`--eval-every ${evalEvery} is more than the --budget of ${iterations} iterations`);
   const sg = flag('sg') ?? 'linear';
   if (sg !== 'linear' && sg !== 'mlp') throw new UsageError(`--sg must be linear or mlp, got '${sg}'`);
+  const lr = positiveNumber('--lr', flag('lr'));
   return {
     iterations,
     epochs,
@@ -78,6 +81,7 @@ function settingsOf(values: Record<string, string | boolean | undefined>): Feedf
     train_limit: positiveInteger('--train-limit', flag('train-limit')) ?? null,
     sg,
     lr_schedule: lrScheduleFlag(flag('lr-schedule')) ?? null,
+    ...(lr === undefined ? {} : { lr }),
     seed: nonNegativeInteger('--seed', flag('seed')) ?? 1,
   };
 }
@@ -182,6 +186,7 @@ async function runCell(
     evalEvery: settings.eval_every ?? undefined,
     trainLimit: settings.train_limit ?? undefined,
     lrSchedule: settings.lr_schedule ?? undefined,
+    lr: settings.lr,
     seed: settings.seed,
     clock: wallClock,
     onEval: ({ step, test_error }) => {
@@ -213,7 +218,8 @@ export function formatFeedforwardTable(table: FeedforwardTable): string {
   const { iterations, epochs, lr_schedule } = table.settings;
   const budget =
     iterations !== null ? `${iterations} iterations` : `${epochs} epoch${epochs === 1 ? '' : 's'}`;
-  const schedule = lr_schedule === null ? '' : `, lr schedule ${lr_schedule}`;
+  const rate = table.settings.lr === undefined ? '' : `, lr ${table.settings.lr}`;
+  const schedule = `${rate}${lr_schedule === null ? '' : `, lr schedule ${lr_schedule}`}`;
   let text = `MNIST test error %, ours (paper) and seconds per cell, ${budget} per cell${schedule}\n`;
   text += `${'network'.padEnd(8)}${METHODS.map((m) => m.padStart(20)).join('')}\n`;
   const keys = [...new Set(table.rows.map((row) => `${row.model}-${row.layers}`))];

@@ -5,7 +5,7 @@ import { UsageError } from './usage-error.ts';
 
 export const TABLE_HELP = `Usage:
   dniflow table feedforward [--budget ITERATIONS [--eval-every N] | --epochs N] [--train-limit N]
-                            [--sg linear|mlp] [--lr-schedule S] [--seed S] [--only FCN|CNN]
+                            [--sg linear|mlp] [--lr RATE] [--lr-schedule S] [--seed S] [--only FCN|CNN]
                             [--layers 3,4,5,6] [--methods nobprop,bprop,dni,cdni] [--out FILE] [--json]
   dniflow table recurrent   [--budget TICKS] [--only copy|repeat-copy] [--T 2,3,4,5] [--out FILE]
                             (see dniflow table recurrent --help)
@@ -28,6 +28,7 @@ Options:
                      CNN cells use conv synthetic-gradient models
   --lr-schedule S    every cell's learning-rate schedule on iterations, replacing the graphs':
                      constant, step:EVERY:FACTOR or cosine[:FLOOR] (see dniflow train --help)
+  --lr RATE          every cell's learning rate for its modules, replacing the graphs' own
   --seed S           seed of every cell (default 1)
   --only FCN|CNN     run only one family
   --layers LIST      only these depths, comma-separated (FCN 3-6, CNN 3-4)
@@ -49,6 +50,7 @@ export async function runTable(argv: string[]): Promise<number> {
     'eval-every': { type: 'string' },
     'train-limit': { type: 'string' },
     'lr-schedule': { type: 'string' },
+    lr: { type: 'string' },
     layers: { type: 'string' },
     sg: { type: 'string' },
     only: { type: 'string' },
@@ -66,7 +68,15 @@ export async function runTable(argv: string[]): Promise<number> {
     );
   }
   const recurrentOnly = ['T', 'units', 'batch', 'jobs'] as const;
-  const feedforwardOnly = ['epochs', 'eval-every', 'train-limit', 'lr-schedule', 'layers', 'sg'] as const;
+  const feedforwardOnly = [
+    'epochs',
+    'eval-every',
+    'train-limit',
+    'lr-schedule',
+    'lr',
+    'layers',
+    'sg',
+  ] as const;
   const misplaced =
     positionals[0] === 'recurrent'
       ? feedforwardOnly.find((flag) => values[flag] !== undefined)

@@ -58,20 +58,22 @@ describe('dniflow table feedforward', () => {
     const result = run(
       ...['table', 'feedforward', '--only', 'FCN', '--layers', '3', '--methods', 'bprop,cdni'],
       ...['--budget', '5', '--eval-every', '2', '--train-limit', '256', '--lr-schedule', 'cosine'],
-      ...['--out', out],
+      ...['--lr', '3e-4', '--out', out],
     );
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('5 iterations per cell, lr schedule cosine');
+    expect(result.stdout).toContain('5 iterations per cell, lr 0.0003, lr schedule cosine');
     const table = JSON.parse(readFileSync(out, 'utf8'));
     expect(table.settings).toMatchObject({
       iterations: 5,
       epochs: null,
       eval_every: 2,
       lr_schedule: 'cosine',
+      lr: 3e-4,
     });
     expect(table.rows.map((r: { method: string }) => r.method)).toEqual(['bprop', 'cdni']);
     for (const row of table.rows) {
       expect(row.iterations).toBe(5);
+      expect(row.lr).toBe(3e-4);
       // Every 2 iterations and at each epoch's end (2 steps an epoch at batch 128): 2, 4, 5.
       expect(row.curve.map((p: { iterations: number }) => p.iterations)).toEqual([2, 4, 5]);
       expect(row.curve.at(-1).test_error).toBe(row.test_error);
@@ -129,6 +131,7 @@ describe('dniflow table feedforward', () => {
       [['--only', 'CNN', '--layers', '5'], "--layers: bad item '5'"],
       [['--methods', 'dni,sgd'], "--methods: bad item 'sgd'"],
       [['--lr-schedule', 'step:0:0.5'], 'EVERY must be a positive integer'],
+      [['--lr', '0'], "--lr must be a positive number, got '0'"],
       [['--units', '4'], '--units does not apply to table feedforward'],
     ] as const) {
       const result = await runMain('table', 'feedforward', ...args, '--out', out);
