@@ -1,10 +1,13 @@
 import { performance } from 'node:perf_hooks';
+import type { DashboardFigure } from '../../viz/dashboard/page.ts';
 import { type Dashboard, DashboardPortInUseError, startDashboard } from '../../viz/dashboard/server.ts';
 import { type GraphDefinition, ParamError, resolveParams } from '../graph/define.ts';
+import type { Network } from '../graph/network.ts';
 import { validateNetwork } from '../graph/validate.ts';
 import type { StepEngine } from '../runtime/engine.ts';
 import { isMultiNetworkGraph } from '../runtime/multi/run-system.ts';
 import { checkRunId, NatsUrlError } from '../runtime/nats/nats-link.ts';
+import { readsText } from '../runtime/recurrent/build.ts';
 import type { RecurrentEpochMetrics } from '../runtime/recurrent/recurrent-trainer.ts';
 import { isRecurrentGraph, runRecurrentGraph } from '../runtime/recurrent/run-recurrent.ts';
 import { ResumeMismatchError } from '../runtime/resume.ts';
@@ -24,6 +27,7 @@ import {
 import { TRAIN_HELP } from './help.ts';
 import { loadGraphFile } from './load-graph.ts';
 import { progressBar } from './progress.ts';
+import { recurrentDashboardFeed, recurrentFigure } from './recurrent-dashboard.ts';
 import { trainSystemCommand } from './train-system.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -108,10 +112,18 @@ export async function runTrain(argv: string[]): Promise<number> {
     return trainSystemCommand(definition, { ...options, ticksPerEpoch, clipNorm }, context);
   }
   if (setErrorsAsUsage(() => isRecurrentGraph(definition, options.set))) {
-    if (values.dashboard) throw new UsageError('--dashboard does not show recurrent graphs yet');
     if (options.lrSchedule !== undefined)
       throw new UsageError('--lr-schedule applies to feed-forward graphs only');
-    return trainRecurrentCommand(definition, { ...options, ticksPerEpoch, patience, clipNorm }, json);
+    const dashboard = values.dashboard
+      ? await openDashboard(definition, options.set, port, (network) => recurrentFigure(readsText(network)))
+      : undefined;
+    if (dashboard) process.stderr.write(`dashboard: ${dashboard.url}\n`);
+    return trainRecurrentCommand(
+      definition,
+      { ...options, ticksPerEpoch, patience, clipNorm },
+      json,
+      dashboard,
+    );
   }
   if (ticksPerEpoch !== undefined) throw new UsageError('--ticks applies to recurrent graphs only');
   if (patience !== undefined) throw new UsageError('--patience applies to text (recurrent) graphs only');
@@ -207,7 +219,10 @@ async function trainRecurrentCommand(
   definition: GraphDefinition,
   options: Omit<RunOptions, 'clock'> & { ticksPerEpoch?: number; patience?: number; clipNorm?: number },
   json: boolean,
+  dashboard?: Dashboard,
 ): Promise<number> {
+  const network = definition.build(resolveParams(definition, options.set ?? {}));
+  const feed = dashboard && recurrentDashboardFeed(dashboard, network, wallClock, formatRecurrentEpoch);
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) process.exit(signalExitCode(signal));
@@ -220,7 +235,9 @@ async function trainRecurrentCommand(
       ...options,
       clock: wallClock,
       signal: interrupt.signal,
+      onRecurrentWindow: feed?.window,
       onRecurrentEpoch: (m) => {
+        feed?.epoch(m);
         if (json) {
           process.stdout.write(`${JSON.stringify(m)}\n`);
           return;
@@ -255,6 +272,7 @@ async function trainRecurrentCommand(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await dashboard?.close();
   }
 }
 
@@ -327,9 +345,15 @@ function natsFlags(url?: string, run?: string, remote?: string, creds?: string) 
   return { url, creds, run, remote: remote?.split(',').map((p) => p.trim()) };
 }
 
-async function openDashboard(definition: GraphDefinition, set: Record<string, string>, port: number) {
+async function openDashboard(
+  definition: GraphDefinition,
+  set: Record<string, string>,
+  port: number,
+  figure?: (network: Network) => DashboardFigure,
+) {
   const network = definition.build(resolveParams(definition, set));
-  return startDashboard({ port, network, plan: validateNetwork(network), title: definition.name });
+  const plan = validateNetwork(network);
+  return startDashboard({ port, network, plan, title: definition.name, figure: figure?.(network) });
 }
 
 /** Streams what crosses each interface to the page; every 4th step, so the page keeps up. */

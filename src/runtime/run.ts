@@ -89,6 +89,8 @@ export interface RunOptions {
   onEvent?: (event: TrainEvent) => void;
   /** Recurrent graphs (runRecurrentGraph): called after each epoch of ticks. */
   onRecurrentEpoch?: (metrics: RecurrentEpochMetrics) => void;
+  /** Recurrent graphs: called after each truncation window (1-based epoch, windows so far, its loss). */
+  onRecurrentWindow?: (epoch: number, windows: number, loss: number) => void;
   /** Multi-network systems (runSystemGraph): called after each epoch of ticks. */
   onSystemEpoch?: (metrics: SystemEpochMetrics) => void;
   /** Multi-network systems on lockstep or async: every message between the networks (dashboards). */

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.ts';
 import { interruptAfterFirstLine } from '../helpers/signal-run.ts';
 
 const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
@@ -31,20 +32,31 @@ describe('train on a recurrent graph', () => {
     expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
-  it('refuses flags that do not apply, with exit code 2', () => {
+  it('refuses flags that do not apply, with exit code 2', async () => {
     for (const extra of [
       ['--scheduler', 'workers'],
       ['--train-limit', '5'],
-      ['--dashboard'],
       ['--clip', '0'],
     ]) {
-      const result = spawnSync(process.execPath, [BIN, ...tiny, ...extra], {
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
-      expect(result.status, `${extra.join(' ')}: ${result.stderr}`).not.toBe(0);
+      const result = await runMain(...tiny, ...extra);
+      expect(result.code, `${extra.join(' ')}: ${result.stderr}`).not.toBe(0);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+
+  it('--dashboard serves the run live, and closes with it when the run is refused', async () => {
+    const served = await runMain(...tiny, '--epochs', '2', '--ticks', '30', '--dashboard', '--port', '0');
+    expect(served.code, served.stderr).toBe(0);
+    expect(served.stderr).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+/);
+    // Refused after the page opened: the server must not keep the process alive.
+    const refused = spawnSync(
+      process.execPath,
+      [BIN, ...tiny, '--scheduler', 'async', '--dashboard', '--port', '0'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(refused.signal).toBeNull();
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('only --scheduler lockstep runs recurrent modules so far');
   });
 
   it('SIGTERM stops it at the next windows, marks the directory interrupted and exits 143', async () => {

@@ -21,6 +21,7 @@
     ended: false,
     lastMessageAt: -1e9,
     lastPassAt: -1e9,
+    lastWindowAt: -1e9,
   };
   window.dniflowDashboard = state;
 
@@ -94,8 +95,8 @@
     };
   }
 
-  const drawLoss = chart('#loss-chart', 'batch', 'loss', '#0072b2');
-  const drawError = chart('#error-chart', 'epoch', 'test error %', '#d55e00', true);
+  const drawLoss = chart('#loss-chart', flow.figure.per, 'loss', '#0072b2');
+  const drawError = chart('#error-chart', 'epoch', flow.figure.axis, '#d55e00', true);
   let redrawQueued = false;
   function redraw() {
     if (redrawQueued) return;
@@ -219,6 +220,32 @@
     setTimeout(() => group.select('rect').classed('flash', false), 160);
   }
 
+  /**
+   * One truncation window of a recurrent module (paper §3.2): its ticks light up in turn, then the
+   * state crosses the loop to the next window and, on a decoupled loop, the synthetic gradient
+   * predicted there comes straight back. Windows arriving during an animation are only counted.
+   */
+  function animateWindow(module, ticks) {
+    const now = performance.now();
+    state.lastMessageAt = now;
+    if (now - state.lastWindowAt < (ticks + 3) * STEP_MS) return;
+    state.lastWindowAt = now;
+    const slots = d3
+      .select(svgElement)
+      .selectAll(`g.node[data-node="${CSS.escape(module)}"] rect.window-tick`);
+    slots.each(function (_, tick) {
+      const slot = d3.select(this);
+      setTimeout(() => slot.classed('lit', true), tick * STEP_MS);
+      setTimeout(() => slot.classed('lit', false), (tick + 1) * STEP_MS);
+    });
+    const end = slots.size() * STEP_MS;
+    for (const loop of flow.loops.filter((l) => l.source === module)) {
+      packet(loop.name, 'forward', COLORS.forward, end);
+      if (DECOUPLED.has(loop.style))
+        packet(loop.name, 'backward', STYLE_COLORS[loop.style] ?? COLORS.synthetic, end, () => flash(module));
+    }
+  }
+
   function handle(event) {
     if (event.type === 'batch') {
       const x = (event.epoch - 1) * event.batches + event.batch;
@@ -240,6 +267,17 @@
       onMessage(event);
     } else if (event.type === 'update') {
       flash(event.module);
+    } else if (event.type === 'window') {
+      state.batches.push({ x: event.window, loss: event.loss });
+      statusLine.text(
+        `epoch ${event.epoch} · window ${event.window} (T=${event.ticks}) · loss ${event.loss.toFixed(4)}`,
+      );
+      animateWindow(event.module, event.ticks);
+      redraw();
+    } else if (event.type === 'figure') {
+      state.epochs.push({ epoch: event.epoch, test_error: event.value });
+      statusLine.text(event.status);
+      redraw();
     } else if (event.type === 'clock') {
       showClock(event.cluster, event.tick);
     } else if (event.type === 'end') {

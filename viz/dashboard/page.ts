@@ -7,7 +7,25 @@ import { clientScript, d3Source, inlineJson, inlineScript, PAGE_STYLE } from '..
 import { renderLayoutSvg } from '../render-network.ts';
 import { escapeXml } from '../svg.ts';
 
-export function dashboardHtml(network: Network, plan: NetworkPlan, title?: string): string {
+/** The per-epoch curve (its heading and axis) and what one point of the loss curve is. */
+export interface DashboardFigure {
+  heading: string;
+  axis: string;
+  per: 'batch' | 'window';
+}
+
+const TEST_ERROR: DashboardFigure = {
+  heading: 'Test error per epoch (%)',
+  axis: 'test error %',
+  per: 'batch',
+};
+
+export function dashboardHtml(
+  network: Network,
+  plan: NetworkPlan,
+  title?: string,
+  figure = TEST_ERROR,
+): string {
   const model = vizModel(network, plan);
   const svg = renderLayoutSvg(model, layoutNetwork(model), { title });
   const name = title ?? model.name;
@@ -18,6 +36,10 @@ export function dashboardHtml(network: Network, plan: NetworkPlan, title?: strin
     .sort((a, b) => rank.get(a.source)! - rank.get(b.source)!)
     .map((e) => ({ name: e.name, source: e.source, target: e.target, style: e.style }));
   const modules = model.nodes.filter((n) => n.kind === 'module').map((n) => n.id);
+  // State loops (delayed self-edges of recurrent modules): what crosses from one window to the next.
+  const loops = model.edges
+    .filter((e) => e.delay > 0)
+    .map((e) => ({ name: e.name, source: e.source, style: e.style }));
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -34,19 +56,20 @@ export function dashboardHtml(network: Network, plan: NetworkPlan, title?: strin
   .chart h2 { font-size: 13px; margin: 6px 10px 0; }
   .packet { pointer-events: none; }
   .node.flash rect { stroke-width: 4; }
+  .window-tick.lit { fill: #0072b2; }
 </style>
 </head>
 <body>
 <header><h1>${escapeXml(name)}</h1><span id="status">waiting for the first batch…</span></header>
 <div id="network">${svg}</div>
 <div id="charts">
-  <div class="chart" id="loss-chart"><h2>Train loss per batch</h2></div>
-  <div class="chart" id="error-chart"><h2>Test error per epoch (%)</h2></div>
+  <div class="chart" id="loss-chart"><h2>Train loss per ${figure.per}</h2></div>
+  <div class="chart" id="error-chart"><h2>${escapeXml(figure.heading)}</h2></div>
 </div>
 <div id="tooltip"></div>
 ${inlineScript(d3Source())}
 ${inlineJson('DNIFLOW_NETWORK', hoverData(model))}
-${inlineJson('DNIFLOW_FLOW', { edges: flow, modules })}
+${inlineJson('DNIFLOW_FLOW', { edges: flow, loops, modules, figure })}
 ${inlineScript(clientScript('network-view.js'))}
 ${inlineScript(clientScript('dashboard.js'))}
 </body>

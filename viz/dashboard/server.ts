@@ -7,10 +7,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Network, NetworkPlan, TrainEvent } from '../../src/index.ts';
 import { VizInputError } from '../errors.ts';
-import { dashboardHtml } from './page.ts';
+import { type DashboardFigure, dashboardHtml } from './page.ts';
 
 const HOST = '127.0.0.1';
-/** Batch events kept for late pages (epoch events are all kept; message events are never replayed). */
+/** Batch and window events kept for late pages (epoch and figure events are all kept; message events are never replayed). */
 const REPLAY_BATCHES = 5000;
 const KEEP_ALIVE_MS = 15_000;
 
@@ -37,7 +37,29 @@ export interface ClockEvent {
   tick: number;
 }
 
-export type DashboardEvent = TrainEvent | MessageEvent | UpdateEvent | ClockEvent;
+/**
+ * A recurrent module trained one more truncation window of `ticks` ticks (paper §3.2): the page
+ * lights the window's ticks in turn, then sends the state across the loop to the next window and,
+ * on a DNI loop, the synthetic gradient back. `window` counts the run's windows; `loss` is its loss.
+ */
+export interface WindowEvent {
+  type: 'window';
+  module: string;
+  epoch: number;
+  window: number;
+  ticks: number;
+  loss: number;
+}
+
+/** A stream-trained run's epoch (recurrent graphs): its figure of merit for the curve, and what the status line says. */
+export interface FigureEvent {
+  type: 'figure';
+  epoch: number;
+  value: number;
+  status: string;
+}
+
+export type DashboardEvent = TrainEvent | MessageEvent | UpdateEvent | ClockEvent | WindowEvent | FigureEvent;
 
 export interface DashboardOptions {
   /** TCP port on 127.0.0.1; 0 picks a free one. */
@@ -45,6 +67,8 @@ export interface DashboardOptions {
   network: Network;
   plan: NetworkPlan;
   title?: string;
+  /** The per-epoch curve's name and axis, when it is not the test error (recurrent runs). */
+  figure?: DashboardFigure;
 }
 
 export interface Dashboard {
@@ -60,10 +84,12 @@ function sse(response: ServerResponse, event: DashboardEvent | { type: 'end' }):
 }
 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
-  const page = dashboardHtml(options.network, options.plan, options.title);
+  const page = dashboardHtml(options.network, options.plan, options.title, options.figure);
   const clients = new Set<ServerResponse>();
-  const epochs: DashboardEvent[] = [];
-  const batches: DashboardEvent[] = [];
+  // Kept with their publication order, so that a late page replays them as they happened.
+  let published = 0;
+  const epochs: [number, DashboardEvent][] = [];
+  const batches: [number, DashboardEvent][] = [];
   let ended = false;
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -83,9 +109,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         connection: 'keep-alive',
       });
       response.write('retry: 1000\n\n');
-      // Replay in the order they happened: batches and epochs interleave by epoch number.
-      const replay = [...epochs, ...batches].sort((a, b) => order(a) - order(b));
-      for (const event of replay) sse(response, event);
+      const replay = [...epochs, ...batches].sort((a, b) => a[0] - b[0]);
+      for (const [, event] of replay) sse(response, event);
       if (ended) {
         sse(response, { type: 'end' });
         response.end();
@@ -121,9 +146,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     url: `http://${HOST}:${port}/`,
     publish(event) {
       if (ended) return;
-      if (event.type === 'epoch') epochs.push(event);
-      else if (event.type === 'batch') {
-        batches.push(event);
+      if (event.type === 'epoch' || event.type === 'figure') epochs.push([published++, event]);
+      else if (event.type === 'batch' || event.type === 'window') {
+        batches.push([published++, event]);
         if (batches.length > REPLAY_BATCHES) batches.splice(0, batches.length - REPLAY_BATCHES);
       }
       for (const client of clients) sse(client, event);
@@ -143,11 +168,4 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       });
     },
   };
-}
-
-/** Sort key for replay: batch b of epoch e comes after every batch before it and before epoch e's summary. */
-function order(event: DashboardEvent): number {
-  if (event.type === 'batch') return event.epoch * 1e7 + event.batch;
-  if (event.type === 'epoch') return event.epoch * 1e7 + 9e6;
-  return 0;
 }

@@ -20,6 +20,13 @@ export function isRecurrentNetwork(network: Network): boolean {
   return network.someNode((node) => recurrentUnits(network, node) !== null);
 }
 
+const isTextDataset = (dataset: string) => dataset === 'mobyDick' || dataset === 'text';
+
+/** Whether a recurrent network is a language model (reads text) rather than a Copy task. */
+export function readsText(network: Network): boolean {
+  return network.someNode((_n, spec) => spec.kind === 'source' && isTextDataset(spec.dataset));
+}
+
 interface RunCommon {
   /** The core's truncation window T. */
   window: number;
@@ -70,7 +77,7 @@ export function buildRecurrentRun(
   const source = network.getNodeAttributes(sources[0]);
   if (sources.length !== 1 || source.kind !== 'source' || !isStreamDataset(source.dataset))
     refuse(network, `a recurrent network reads one stream source (${STREAM_DATASETS.join(', ')})`);
-  const text = source.dataset === 'mobyDick' || source.dataset === 'text';
+  const text = isTextDataset(source.dataset);
   const corpus = text ? loadCorpus(network, sources[0], source) : undefined;
   const channels = corpus ? corpus.vocabulary.size : COPY_INPUT_CHANNELS;
   if (source.shape.length !== 1 || source.shape[0] !== channels)

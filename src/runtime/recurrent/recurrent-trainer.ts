@@ -50,6 +50,8 @@ export interface RecurrentTrainOptions {
   clock: Clock;
   /** Called after each epoch. */
   onEpoch?: (metrics: RecurrentEpochMetrics) => void;
+  /** Called after each window with its loss (1-based epoch; windows trained so far in the run). */
+  onWindow?: (epoch: number, windows: number, loss: number) => void;
   /** Aborting it stops at the next window (InterruptedError). */
   signal?: AbortSignal;
   /** A window's loss above this stops training as diverged (default DEFAULT_MAX_LOSS). */
@@ -141,6 +143,7 @@ async function trainCopy(run: CopyRun, options: RecurrentTrainOptions): Promise<
     for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window) {
       if (run.engine.core.windows % WINDOWS_PER_TURN === 0) await turn();
       const report = step(run, () => stream.next(window), options);
+      options.onWindow?.(epoch + 1, run.engine.core.windows, report.loss);
       sums.add(report);
       curriculum.observe(window, report.bits, report.ticks);
     }
@@ -177,7 +180,9 @@ async function trainText(
     const sums = new EpochSums();
     for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window) {
       if (run.engine.core.windows % WINDOWS_PER_TURN === 0) await turn();
-      sums.add(step(run, () => train.next(), options));
+      const report = step(run, () => train.next(), options);
+      options.onWindow?.(epoch + 1, run.engine.core.windows, report.loss);
+      sums.add(report);
     }
     chars += sums.ticks;
     const valid = evaluateText(run, corpus.valid);

@@ -131,6 +131,7 @@ export async function runRecurrentGraph(
         output?.epoch(metrics);
         options.onRecurrentEpoch?.(metrics);
       },
+      onWindow: options.onRecurrentWindow,
     });
     output?.finish('completed');
     return { ...summary, history, ...(text ? { text } : {}) };
