@@ -41,6 +41,9 @@ export class PartitionHost {
   };
   private sent = 0;
   private received = 0;
+  /** The newest step of any message from another thread so far, and how far an older one trailed it. */
+  private newestStep = Number.NEGATIVE_INFINITY;
+  private lateness = 0;
   private lastStep: number | undefined;
   private lastNode: string | undefined;
   private traffic: TrafficSummary[] = [];
@@ -89,12 +92,14 @@ export class PartitionHost {
 
   private run(first: Work): void {
     const queue = [first];
-    // Steps of the module forwards, losses and split edges' real activations handled here: the
-    // coordinator's credits (StepWindow).
+    // Steps of the module forwards, losses and split edges' real activations handled here, and of
+    // the gradients taken from and sent to other threads: the coordinator's credits (StepWindow).
     const done: number[] = [];
+    const gradientsTaken = isGradient(first) ? [stepOf(first)] : [];
+    const gradientsSent: number[] = [];
     for (let next = 0; next < queue.length; next++) {
       const work = queue[next];
-      this.lastStep = work.to === 'edge' ? work.event.message.step : work.message.step;
+      this.lastStep = stepOf(work);
       this.lastNode = work.to === 'node' ? work.node : undefined;
       const takesActivation =
         work.to === 'node'
@@ -111,13 +116,33 @@ export class PartitionHost {
         const { envelope, transfer } = toEnvelope(produced);
         this.links.send(workerOf(produced, this.placement), envelope, transfer);
         this.sent++;
+        if (isGradient(produced)) gradientsSent.push(stepOf(produced));
       }
     }
     const { losses: computed, metrics } = this.partition.takeResults();
-    if (computed.length > 0 || metrics.length > 0 || done.length > 0 || this.traffic.length > 0) {
-      this.links.post({ type: 'results', losses: computed, metrics, done, traffic: this.traffic }, []);
+    const credits = done.length + gradientsTaken.length + gradientsSent.length;
+    if (computed.length > 0 || metrics.length > 0 || credits > 0 || this.traffic.length > 0) {
+      this.links.post(
+        {
+          type: 'results',
+          losses: computed,
+          metrics,
+          done,
+          gradientsSent,
+          gradientsTaken,
+          traffic: this.traffic,
+        },
+        [],
+      );
       this.traffic = [];
     }
+  }
+
+  /** A message from another thread arrives: how far its step trails the newest one seen here. */
+  private arrived(work: Work): void {
+    const step = stepOf(work);
+    this.newestStep = Math.max(this.newestStep, step);
+    this.lateness = Math.max(this.lateness, this.newestStep - step);
   }
 
   /** Blocks this thread, as a slower module would. */
@@ -132,6 +157,7 @@ export class PartitionHost {
       sent: this.sent,
       received: this.received,
       waiting: this.partition.waiting(),
+      lateness: this.lateness,
     };
   }
 
@@ -139,10 +165,13 @@ export class PartitionHost {
   handle(message: ToWorker): void {
     try {
       switch (message.type) {
-        case 'work':
+        case 'work': {
           this.received++;
-          this.run(fromEnvelope(message.envelope));
+          const work = fromEnvelope(message.envelope);
+          this.arrived(work);
+          this.run(work);
           return;
+        }
         case 'scale':
           for (const process of this.modules.values()) process.compute.scaleLearningRate(message.factor);
           return;
@@ -186,6 +215,15 @@ export class PartitionHost {
       );
     }
   }
+}
+
+function stepOf(work: Work): number {
+  return work.to === 'edge' ? work.event.message.step : work.message.step;
+}
+
+/** A gradient on its way to a sender: on an edge's operator, or delivered to the sender. */
+function isGradient(work: Work): boolean {
+  return work.to === 'edge' ? work.event.type === 'backward' : work.direction === 'backward';
 }
 
 function fromPlain(state: Record<string, PlainTensor>): Record<string, Tensor> {

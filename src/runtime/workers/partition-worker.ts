@@ -1,10 +1,11 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { PartitionHost } from './partition-host.ts';
+import { listenInTurn } from './ports-in-turn.ts';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.ts';
 
 /**
  * One worker of the workers scheduler: a PartitionHost whose links are MessagePorts, to the
- * coordinator (parentPort) and to every other worker (peers, by index).
+ * coordinator (parentPort) and to every other worker (peers, by index), read in turn.
  */
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -14,7 +15,6 @@ const host = new PartitionHost(init, {
   post: (message: FromWorker, transfer) => port.postMessage(message, transfer),
   exit: () => process.exit(1),
 });
-const onMessage = (message: ToWorker) => host.handle(message);
-port.on('message', onMessage);
-for (const peer of init.peers) peer?.on('message', onMessage);
+const peers = init.peers.filter((peer): peer is MessagePort => peer !== null);
+listenInTurn<ToWorker>([port, ...peers], (message) => host.handle(message));
 port.postMessage({ type: 'ready', index: init.index } satisfies FromWorker);

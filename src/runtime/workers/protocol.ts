@@ -58,9 +58,24 @@ export type FromWorker =
       metrics: InterfaceStepMetric[];
       /** One entry per module forward or loss handled: its step (the coordinator's credits). */
       done: number[];
+      /** One entry per gradient sent to another thread, by step (credits: the step waits for it). */
+      gradientsSent: number[];
+      /** One entry per gradient taken from another thread, by step. */
+      gradientsTaken: number[];
       traffic: TrafficSummary[];
     }
-  | { type: 'synced'; id: number; sent: number; received: number; waiting: string[] }
+  | {
+      type: 'synced';
+      id: number;
+      sent: number;
+      received: number;
+      waiting: string[];
+      /**
+       * Over every message from another thread so far: the most steps its step trailed the newest
+       * step that had already reached this partition. The credits bound it by maxInFlight − 1.
+       */
+      lateness: number;
+    }
   | { type: 'state'; id: number; state: Record<string, PlainTensor> }
   | { type: 'nonFinite'; module: string; step: number }
   | { type: 'failed'; index: number; message: string; node: string | undefined; step: number | undefined };

@@ -63,7 +63,8 @@ export interface WorkerOptions {
  * Partition per worker, joined by MessageChannels; tensors cross as envelopes whose buffers are moved
  * with `transferList`. This thread is the data source and the coordinator: it sends each step's
  * input, targets and contexts, keeps at most `maxInFlight` steps open (StepWindow: a step closes when
- * every module has taken it and every loss computed it, so memory stays bounded however slow a module
+ * every module has taken it, every loss computed it and every gradient sent between workers been
+ * taken, so memory and the staleness of synthetic-gradient targets stay bounded however slow a module
  * is), gathers losses and metrics, and after each epoch pulls every worker's state into a local copy
  * of the network (the runtime's split/merge), which evaluates and checkpoints.
  */
@@ -107,7 +108,8 @@ export class WorkerEngine implements StepEngine {
         : defaultPlacement(modules, (m) => costOf(m, state), options.workers ?? 2);
     this.placement = placeNetwork(network, source, groups);
     const losses = network.filterNodes((_n, spec) => spec.kind === 'loss').length;
-    // A step closes once every module, every loss and every split edge's receiver half has taken it.
+    // A step closes once every module, every loss and every split edge's receiver half has taken it,
+    // and every gradient it sent between workers has been taken (StepWindow.gradientSent).
     this.window = new StepWindow(
       options.maxInFlight ?? groups.length + 1,
       modules.length + losses + this.placement.split.size,
@@ -189,6 +191,9 @@ export class WorkerEngine implements StepEngine {
       case 'results':
         this.losses.push(...message.losses);
         this.metrics.push(...message.metrics);
+        // Sendings first: a step's last forward may arrive with a gradient it caused.
+        for (const step of message.gradientsSent) if (this.window.gradientSent(step)) this.wake?.();
+        for (const step of message.gradientsTaken) if (this.window.gradientTaken(step)) this.wake?.();
         for (const step of message.done) if (this.window.done(step)) this.wake?.();
         for (const traffic of message.traffic) this.traffic.next(traffic);
         return;
@@ -296,12 +301,16 @@ export class WorkerEngine implements StepEngine {
   }
 
   /**
-   * Messages sent between threads and not yet handled, counted from everyone's sent and received
-   * totals (for tests of bounded memory; approximate while messages move).
+   * Over every message that crossed to a partition so far, the most steps its step trailed the newest
+   * step that partition had already received (for tests of the credits). A message is taken before
+   * its step closes, and a step opens only while fewer than maxInFlight are open, so while steps
+   * close in order (a pipeline) this stays below maxInFlight however many steps run. Each partition
+   * measures it alone, in the order it takes its messages: exact, unlike a count of messages in
+   * flight pieced together from answers the partitions give at different moments.
    */
-  async messagesInFlight(): Promise<number> {
+  async lateness(): Promise<number> {
     const answers = await this.pool.request<'synced'>((id) => ({ type: 'sync', id }));
-    return this.sent + answers.reduce((a, b) => a + b.sent - b.received, 0);
+    return Math.max(0, ...answers.map((a) => a.lateness));
   }
 
   /** Update counts as of the last flush (the workers' state is pulled then). */
