@@ -54,7 +54,8 @@ export function positiveNumber(flag: string, raw: string | undefined): number | 
 
 /** `--set key=value` pairs, in order; a later key overrides an earlier one. */
 export function keyValuePairs(flag: string, raws: string[] | undefined): Record<string, string> {
-  const pairs: Record<string, string> = {};
+  // No prototype: a key '__proto__' is kept as a key (and refused as unknown), not swallowed.
+  const pairs: Record<string, string> = Object.create(null);
   for (const raw of raws ?? []) {
     const eq = raw.indexOf('=');
     if (eq <= 0) throw new UsageError(`${flag} expects key=value, got '${raw}'`);

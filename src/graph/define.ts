@@ -97,7 +97,8 @@ export function resolveParams(definition: GraphDefinition, overrides: Record<str
   const values: ParamValues = {};
   for (const [key, spec] of Object.entries(definition.params)) values[key] = spec.default;
   for (const [key, raw] of Object.entries(overrides)) {
-    const spec = definition.params[key];
+    // Own keys only: 'constructor' or 'toString' must not find Object.prototype's.
+    const spec = Object.hasOwn(definition.params, key) ? definition.params[key] : undefined;
     if (!spec) {
       const known = Object.keys(definition.params).join(', ') || '(none)';
       throw new ParamError(

@@ -16,7 +16,8 @@ export const isStreamDataset = (dataset: string): dataset is StreamDataset =>
 export function recurrentUnits(network: Network, node: string): number | null {
   const spec = network.getNodeAttributes(node);
   if (spec.kind !== 'module') return null;
-  const core = spec.layers.find((layer) => layer.kind === 'lstm');
+  // Called before validation (to pick the runtime): a malformed module is validateNetwork's to refuse.
+  const core = Array.isArray(spec.layers) ? spec.layers.find((layer) => layer?.kind === 'lstm') : undefined;
   return core?.kind === 'lstm' ? core.units : null;
 }
 

@@ -115,6 +115,8 @@ function checkInterface(network: Network, edge: string, iface: InterfaceSpec): v
   if (iface.kind === 'dni' || iface.kind === 'syntheticInput')
     checkSyntheticModel(network, edge, iface.model);
   if (iface.kind === 'unlock') {
+    if (iface.gradient?.kind !== 'dni' || iface.input?.kind !== 'syntheticInput')
+      fail(network, `edge ${edge} has an unlock interface without a dni gradient and a syntheticInput input`);
     checkSyntheticModel(network, edge, iface.gradient.model);
     checkSyntheticModel(network, edge, iface.input.model);
   }
@@ -207,6 +209,13 @@ export function validateNetwork(network: Network): NetworkPlan {
   network.forEachEdge((edge, attrs, source, target) => {
     const label = edgeLabel(network, edge);
     checkInterface(network, label, attrs.interface);
+    // A synthetic input stands in for a module's input (paper §2): a loss has no forward to unlock.
+    const synthesises = attrs.interface.kind === 'syntheticInput' || attrs.interface.kind === 'unlock';
+    if (synthesises && network.getNodeAttributes(target).kind !== 'module')
+      fail(
+        network,
+        `edge ${label} has a ${attrs.interface.kind} interface, but '${target}' is not a module: only a module's input can be synthesised`,
+      );
     if (!Number.isInteger(attrs.delay) || attrs.delay < 0) {
       fail(network, `edge ${label} has a bad delay ${attrs.delay}`);
     }
@@ -224,8 +233,21 @@ export function validateNetwork(network: Network): NetworkPlan {
       fail(network, `node '${node}' is dangling: no input`);
     if (spec.kind !== 'loss' && network.outDegree(node) === 0)
       fail(network, `node '${node}' is dangling: no output`);
+    if (spec.kind === 'module') {
+      if (!Array.isArray(spec.layers)) fail(network, `module '${node}' has no layer list`);
+      spec.layers.forEach((layer, i) => {
+        if (typeof layer !== 'object' || layer === null)
+          fail(network, `module '${node}' layer ${i} is ${String(layer)}, not a layer spec`);
+      });
+    }
     if (spec.kind === 'module' && spec.pUpdate !== undefined && !(spec.pUpdate > 0 && spec.pUpdate <= 1)) {
       fail(network, `module '${node}' has pUpdate ${spec.pUpdate}; it must lie in (0, 1]`);
+    }
+    if (
+      spec.kind === 'source' &&
+      !(Array.isArray(spec.shape) && spec.shape.every((d) => Number.isInteger(d) && d >= 1))
+    ) {
+      fail(network, `source '${node}' has shape [${spec.shape}]; every dimension must be a positive integer`);
     }
     if (
       spec.kind === 'source' &&

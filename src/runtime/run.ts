@@ -1,4 +1,5 @@
 import { totalmem } from 'node:os';
+import { batchNormUser } from '../graph/batch-norm.ts';
 import { type GraphDefinition, resolveParams, trainingDefaults } from '../graph/define.ts';
 import { parseLrSchedule } from '../graph/lr-schedule.ts';
 import { checkMemory } from '../graph/memory.ts';
@@ -154,6 +155,11 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
   const batch = settings.batch ?? defaults.batch;
   // Before anything is allocated: a network that cannot fit is refused, naming its largest part.
   checkMemory(network, plan, batch, totalmem());
+  const normaliser = batchNormUser(network);
+  if (normaliser !== undefined && batch < 2)
+    throw new Error(
+      `dniflow/runtime: ${normaliser} uses batch norm, which cannot train on one example per batch; choose a batch of at least 2`,
+    );
   const lr = settings.lr ?? defaults.lr;
   const scheduler = settings.scheduler ?? 'lockstep';
   const prng = new Prng(seed);
@@ -187,6 +193,10 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
       engine.loadState(resumed.checkpoint.state);
     options.onReady?.({ network, plan, engine });
     const data = loadSourceData(source.dataset, { train: settings.trainLimit, test: settings.testLimit });
+    if (normaliser !== undefined && data.train.count < 2)
+      throw new Error(
+        `dniflow/runtime: ${normaliser} uses batch norm, which cannot train on one example; train on at least 2`,
+      );
     // Last, once everything that can be refused has been: until here a directory's old run is intact.
     const output =
       options.outDir === undefined
@@ -203,6 +213,7 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
     const trainer: TrainerOptions = {
       epochs,
       batch,
+      dropSingleLast: normaliser !== undefined,
       inputShape: source.shape,
       prng: prng.stream('data'),
       clock: options.clock,

@@ -18,6 +18,11 @@ export interface TrainerOptions {
    */
   steps?: number;
   batch: number;
+  /**
+   * Skip an epoch's last batch when it holds a single example: batch norm cannot train on one (the
+   * run refuses a batch size of 1 before this).
+   */
+  dropSingleLast?: boolean;
   /** Shape each example is fed as (the source's declared shape; the data are reshaped, not copied). */
   inputShape: Shape;
   prng: Prng;
@@ -208,7 +213,8 @@ export async function train(
   hasSyntheticPath = false,
 ): Promise<EpochMetrics[]> {
   const history: EpochMetrics[] = [...(options.start?.history ?? [])];
-  const batches = Math.ceil(data.train.count / options.batch);
+  const dropLast = options.dropSingleLast === true && data.train.count % options.batch === 1;
+  const batches = Math[dropLast ? 'floor' : 'ceil'](data.train.count / options.batch);
   const shuffle = options.prng.stream('shuffle');
   if (options.start) shuffle.seek(options.start.shuffle);
   let step = options.start?.step ?? 0;
@@ -253,7 +259,7 @@ export async function train(
       lossCount += completed;
       interfaces.add(report.interfaces);
     };
-    for (const batch of shuffledBatches(data.train, options.batch, shuffle)) {
+    for (const batch of shuffledBatches(data.train, options.batch, shuffle, { dropLast })) {
       if (budget !== undefined && step >= budget) break;
       if (options.lrScheduleSteps)
         applyFactor(scheduleFactor(options.lrScheduleSteps, step, totalSteps, 'the learning-rate schedule'));

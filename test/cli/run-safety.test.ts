@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../../src/runtime/checkpoint.ts';
+import { runMain } from '../helpers/run-main.ts';
 import { interruptAfterFirstLine } from '../helpers/signal-run.ts';
 
 const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
@@ -88,6 +89,21 @@ describe('train: run directories, resume and clean stops (issue 15)', () => {
     expect(dniflow('train', ...tiny, '--max-loss', '-1').code).toBe(2);
   });
 
+  it('refuses a batch of one for batch norm before training, and skips a last batch of one example', async () => {
+    const dir = freshDir();
+    const single = await runMain('train', ...tiny, '--batch', '1', '--out', dir);
+    expect(single.code).toBe(1);
+    expect(single.stderr.trim()).toBe(
+      "dniflow/runtime: module 'layer1' uses batch norm, which cannot train on one example per batch; choose a batch of at least 2",
+    );
+    // Refused before the run directory is written.
+    expect(existsSync(join(dir, 'run.json'))).toBe(false);
+    // 201 examples at batch 50: four batches of 50, and the 201st is left out (before, batch norm threw mid-epoch).
+    const odd = await runMain('train', ...tiny, '--train-limit', '201', '--batch', '50', '--epochs', '1');
+    expect(odd.code, odd.stderr).toBe(0);
+    expect(JSON.parse(odd.stdout.trim().split('\n')[0])).toMatchObject({ epoch: 1 });
+  });
+
   it('closes the --dashboard server when training fails, so the process ends', () => {
     // Before, the open server kept the process alive forever after any error (here: killed at 60 s).
     const { code, stderr } = dniflow(
@@ -105,30 +121,31 @@ describe('train: run directories, resume and clean stops (issue 15)', () => {
     expect(stderr).toContain('training diverged at step 0');
   });
 
-  it('SIGTERM during training finishes the write, leaves the directory whole and marked interrupted, and exits 143', async () => {
-    const dir = freshDir();
-    // Once an epoch has ended, a checkpoint exists: the signal then lands in the middle of training.
-    const { code, stderr } = await interruptAfterFirstLine([
-      'train',
-      ...tiny,
-      '--batch',
-      '10',
-      '--epochs',
-      '100000',
-      '--out',
-      dir,
-    ]);
-    expect(code).toBe(143);
-    expect(stderr).toContain('dniflow/runtime: training interrupted (SIGTERM)');
-    expect(stderr).toContain(`--resume ${dir}`);
-    const run = runJson(dir);
-    expect(run.status).toBe('interrupted');
-    const done = run.epochs_done as number;
-    expect(done).toBeGreaterThanOrEqual(1);
-    expect(readCheckpoint(join(dir, 'checkpoint.ckpt')).meta.epoch).toBe(done);
-    expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(done);
-    expect(readdirSync(dir).sort()).toEqual(['checkpoint.ckpt', 'metrics.jsonl', 'run.json']);
-  }, 60_000);
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)(
+    '%s during training finishes the write, leaves the directory whole and marked interrupted, and exits %i',
+    async (signal, exitCode) => {
+      const dir = freshDir();
+      // Once an epoch has ended, a checkpoint exists: the signal then lands in the middle of training.
+      const { code, stderr } = await interruptAfterFirstLine(
+        ['train', ...tiny, '--batch', '10', '--epochs', '100000', '--out', dir],
+        signal,
+      );
+      expect(code).toBe(exitCode);
+      expect(stderr).toContain(`dniflow/runtime: training interrupted (${signal})`);
+      expect(stderr).toContain(`--resume ${dir}`);
+      const run = runJson(dir);
+      expect(run.status).toBe('interrupted');
+      const done = run.epochs_done as number;
+      expect(done).toBeGreaterThanOrEqual(1);
+      expect(readCheckpoint(join(dir, 'checkpoint.ckpt')).meta.epoch).toBe(done);
+      expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(done);
+      expect(readdirSync(dir).sort()).toEqual(['checkpoint.ckpt', 'metrics.jsonl', 'run.json']);
+    },
+    60_000,
+  );
 
   it.skipIf(isRoot)(
     'an unwritable place for the run is one line naming the path (skipped as root: root ignores permission bits)',

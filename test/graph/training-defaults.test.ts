@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { keyValuePairs } from '../../src/cli/args.ts';
 import {
   defineGraph,
   resolveParams,
@@ -66,5 +67,23 @@ describe("a graph file's training settings are checked before any work", () => {
   it('refuses a schedule on epochs and one on steps together', () => {
     const graph = withTraining({ lrSchedule: () => 1, lrScheduleSteps: () => 1 });
     expect(() => trainingDefaults(graph, {})).toThrow('training.lrScheduleSteps excludes lrSchedule');
+  });
+});
+
+// Found by test/fuzz/train-inputs.test.ts: `--set constructor=1` found Object.prototype.constructor as
+// a parameter spec and was accepted (the value dropped), and `--set __proto__=1` vanished in parsing.
+describe('--set keys are the graph’s own parameters only', () => {
+  const graph = withTraining({});
+
+  it.each(['constructor', 'toString', 'hasOwnProperty'])('refuses --set %s=1 as an unknown key', (key) => {
+    expect(() => resolveParams(graph, { [key]: '1' })).toThrow(
+      `dniflow/graph: unknown --set key '${key}' for graph 'checked' (known: (none))`,
+    );
+  });
+
+  it('keeps a --set __proto__=1 pair as a key, which is then refused', () => {
+    const pairs = keyValuePairs('--set', ['__proto__=1']);
+    expect(Object.keys(pairs)).toEqual(['__proto__']);
+    expect(() => resolveParams(graph, pairs)).toThrow("unknown --set key '__proto__'");
   });
 });

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { InterfaceSpec } from '../../src/index.ts';
-import { backprop, conv2d, dni, linear, network, relu, validateNetwork } from '../../src/index.ts';
+import type { InterfaceSpec, LayerSpec } from '../../src/index.ts';
+import {
+  backprop,
+  conv2d,
+  dni,
+  linear,
+  network,
+  relu,
+  syntheticInput,
+  validateNetwork,
+} from '../../src/index.ts';
+import { isRecurrentNetwork } from '../../src/runtime/recurrent/build.ts';
 
 function fcn() {
   return network('t')
@@ -105,5 +115,54 @@ describe('validateNetwork', () => {
       .chain(['data', 'out', 'loss'])
       .build();
     expect(() => validateNetwork(net)).toThrow("module 'out' has pUpdate 0");
+  });
+
+  // Found by test/fuzz/train-inputs.test.ts: both were raw TypeErrors ("Cannot read properties of …").
+  it('rejects an unlock interface without its gradient and input specs, naming the edge', () => {
+    const net = fcn()
+      .chain(['data', 'hidden'])
+      .connect('hidden', 'out', { kind: 'unlock' } as unknown as InterfaceSpec)
+      .connect('out', 'loss')
+      .build();
+    expect(() => validateNetwork(net)).toThrow(
+      "dniflow/graph: network 't': edge hidden -> out has an unlock interface without a dni gradient and a syntheticInput input",
+    );
+  });
+
+  it('rejects a synthetic input into a loss, naming the edge (before, step 0 waited forever on a gradient)', () => {
+    const net = fcn().chain(['data', 'hidden', 'out']).connect('out', 'loss', syntheticInput()).build();
+    expect(() => validateNetwork(net)).toThrow(
+      "dniflow/graph: network 't': edge out -> loss has a syntheticInput interface, but 'loss' is not a module: only a module's input can be synthesised",
+    );
+  });
+
+  // Found by the fuzz test too: these shapes reached the memory estimate ("needs about NaN GiB") or a
+  // layer's constructor ("Linear needs a positive integer inFeatures, got 784.5").
+  it.each([[[Number.NaN]], [[784.5]], [[0]], [[-784]], [[1, 0, 28]]])(
+    'rejects a source of shape %j, naming the source',
+    (shape) => {
+      const net = network('t')
+        .source('data', { dataset: 'mnist', shape, classes: 10 })
+        .module('out', [linear(10)])
+        .loss('loss', 'softmaxCrossEntropy')
+        .chain(['data', 'out', 'loss'])
+        .build();
+      expect(() => validateNetwork(net)).toThrow(
+        `dniflow/graph: network 't': source 'data' has shape [${shape}]; every dimension must be a positive integer`,
+      );
+    },
+  );
+
+  it('rejects a layer that is not a layer spec (null), before deciding whether the network is recurrent', () => {
+    const net = network('t')
+      .source('data', { dataset: 'mnist', shape: [784], classes: 10 })
+      .module('out', [linear(10), null as unknown as LayerSpec])
+      .loss('loss', 'softmaxCrossEntropy')
+      .chain(['data', 'out', 'loss'])
+      .build();
+    expect(isRecurrentNetwork(net)).toBe(false);
+    expect(() => validateNetwork(net)).toThrow(
+      "dniflow/graph: network 't': module 'out' layer 1 is null, not a layer spec",
+    );
   });
 });
