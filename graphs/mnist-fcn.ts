@@ -14,6 +14,22 @@
  *            network still runs a full, locked backward pass every step (locked compute: a baseline
  *            for staleness, not an unlocking method). With `staleTarget=bootstrapped` it is what the
  *            layer above sent back, itself computed from stale answers (update-unlocked).
+ *
+ * Why plain DNI trails here with the default linear SG models (issue 14, item 3; FCN-3, 10k
+ * iterations, cosine schedule, seed 1; the runs are in docs/RESULTS.md): the SG model on
+ * the classifier's input cannot be informative once the classifier has fitted. Its target is
+ * δ = Wᵀ(p − y)/B, and at any stationary point of the (linear, softmax) classifier the residuals
+ * p − y are uncorrelated with h and have zero mean (the cross-entropy normal equations), so the best
+ * label-free *linear* predictor of δ from h is exactly zero. Measured: that edge's cosine to its
+ * target falls from ~0.1 in the first epoch to 0.000–0.005 in every linear run, and all lower SGs
+ * bootstrap from it. DNI on that edge alone (backprop below) already gives 3.69% (all-DNI 4.73%,
+ * Bprop 1.55%). cDNI escapes this because y enters its input linearly. Not fixes at this budget:
+ * sgLr 1e-5 4.48%, 1e-6 6.30% (better-fitting lower SGs, cosines 0.3–0.6, but worse error); per-
+ * example (×batch) targets, which for a linear model equal sgLr/batch; a 2×256 BN MLP SG 7.60%;
+ * module lr 3e-4 worse. Modules use Adam, so an SG scale (`scale` on the interface) does not matter.
+ * What helps: a nonlinear model on that one edge, `--set sgTop=mlp` (the paper's 2×1024 BN model
+ * there, linear below): 3.73% at 10k iterations, about 2.2× the linear run's time. Not the default:
+ * one seed, and still short of the paper's 1.9%.
  */
 import { defineGraph } from 'dniflow';
 import { buildFcn, fcnParams } from './lib/fcn.ts';

@@ -56,6 +56,13 @@ export function fcnParams(defaultSg: 'linear' | 'mlp'): Record<string, ParamSpec
       description:
         'method=stale: true (the true gradient of the last visit, locked compute) or bootstrapped (what the layer above sent back)',
     },
+    sgTop: {
+      type: 'choice',
+      default: 'same',
+      choices: ['same', 'linear', 'mlp'],
+      description:
+        'the synthetic-gradient model on the last edge (into the classifier): same (as sg), linear or mlp; a label-free linear model there predicts zero once the classifier has fitted (see graphs/mnist-fcn.ts)',
+    },
     sgLr: {
       type: 'number',
       default: 1e-4,
@@ -73,8 +80,11 @@ export function sgModel(sg: ParamValues[string]): SyntheticModelSpec {
 export interface FcnShape {
   layers: number;
   hidden: number;
-  /** The interface on every edge between two modules (the source and loss edges are backprop). */
-  between: () => InterfaceSpec;
+  /**
+   * The interface on every edge between two modules (the source and loss edges are backprop);
+   * `edge` counts them from 1 (source module → layer2) to `layers` (the last layer → classifier).
+   */
+  between: (edge: number) => InterfaceSpec;
   /** Applied to every module, the classifier included (e.g. pUpdate). */
   moduleOptions?: { pUpdate?: number };
 }
@@ -95,16 +105,16 @@ export function fcnNetwork(name: string, source: FcnSource, shape: FcnShape): Ne
   modules.push('classifier');
   const last = modules.length;
   return net
-    .chain([source.id, ...modules, 'loss'], (i) => (i === 0 || i === last ? backprop() : shape.between()))
+    .chain([source.id, ...modules, 'loss'], (i) => (i === 0 || i === last ? backprop() : shape.between(i)))
     .build();
 }
 
 export function buildFcn(name: string, source: FcnSource, params: ParamValues): Network {
-  const { layers, hidden, method, sg, sgLr, decay, staleTarget } = params;
+  const { layers, hidden, method, sg, sgTop, sgLr, decay, staleTarget } = params;
   const optimizer = { kind: 'adam' as const, lr: Number(sgLr) };
-  const between = () =>
+  const between = (edge: number) =>
     methodInterface(String(method), {
-      model: sgModel(sg),
+      model: sgModel(edge === Number(layers) && sgTop !== undefined && sgTop !== 'same' ? sgTop : sg),
       optimizer,
       decay: Number(decay),
       staleTarget: staleTarget as StaleGradientTarget,

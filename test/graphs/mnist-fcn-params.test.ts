@@ -28,3 +28,15 @@ describe('graphs/mnist-fcn.ts method=stale', () => {
     );
   });
 });
+
+describe('graphs/mnist-fcn.ts sgTop', () => {
+  it('puts the chosen synthetic-gradient model on the last edge only (into the classifier)', async () => {
+    const models = (await between({ method: 'dni', sgTop: 'mlp' })).map((iface) =>
+      iface.kind === 'dni' ? iface.model : undefined,
+    );
+    expect(models.slice(0, -1)).toEqual(['linear', 'linear']);
+    expect(models.at(-1)).toMatchObject({ hidden: [1024, 1024] });
+    const same = (await between({ method: 'dni' })).map((iface) => (iface.kind === 'dni' ? iface.model : 0));
+    expect(same).toEqual(['linear', 'linear', 'linear']);
+  });
+});
