@@ -221,8 +221,8 @@ async function trainRecurrentCommand(
   json: boolean,
   dashboard?: Dashboard,
 ): Promise<number> {
-  const network = definition.build(resolveParams(definition, options.set ?? {}));
-  const feed = dashboard && recurrentDashboardFeed(dashboard, network, wallClock, formatRecurrentEpoch);
+  const network = () => definition.build(resolveParams(definition, options.set ?? {}));
+  const feed = dashboard && recurrentDashboardFeed(dashboard, network(), wallClock, formatRecurrentEpoch);
   const interrupt = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) process.exit(signalExitCode(signal));
