@@ -33,7 +33,10 @@ def _pin_blas_threads():
     os.environ['OPENBLAS_NUM_THREADS'] = str(known.blas_threads or known.threads)
 
 
-_pin_blas_threads()
+# Run as a script: before torch loads OpenBLAS. Imported (char_lm_reference.py takes CharLSTM from
+# here), the importer has sized its threads already.
+if __name__ == '__main__':
+    _pin_blas_threads()
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
