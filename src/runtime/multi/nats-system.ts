@@ -103,14 +103,7 @@ export class NatsSystemSchedule extends RemoteSchedule {
       const link = new NatsLink(await connectNats(url, 'dniflow coordinator'));
       const run = `system-${randomInt(2 ** 40).toString(36)}`;
       const init = { network: networkToJSON(setup.network), seed: setup.seed, options: setup.options };
-      const schedule = new NatsSystemSchedule(link, run, server, url, init);
-      try {
-        await schedule.expect('ready');
-      } catch (error) {
-        await schedule.dispose();
-        throw error;
-      }
-      return schedule;
+      return await new NatsSystemSchedule(link, run, server, url, init).ready();
     } catch (error) {
       await server?.stop();
       throw error;

@@ -34,6 +34,17 @@ export abstract class RemoteSchedule implements SystemSchedule {
   protected abstract send(command: ToSystemWorker): void;
   abstract dispose(): Promise<void>;
 
+  /** Resolves once both networks have built; disposes of everything started if either fails first. */
+  async ready(): Promise<this> {
+    try {
+      await this.expect('ready');
+    } catch (error) {
+      await this.dispose();
+      throw error;
+    }
+    return this;
+  }
+
   /** Resolves when both networks have said `type`, with what they said. */
   expect(type: FromSystemWorker['type']): Promise<FromSystemWorker[]> {
     if (this.failure !== null) return Promise.reject(this.failure);

@@ -57,14 +57,19 @@ export function hostNetwork(
     busy += performance.now() - started;
   };
 
-  /** Waits until B's gradient releases A: A's locked time (paper §3.3). */
-  const waitWhileLocked = async () => {
-    const started = performance.now();
-    while (system.a.locked) {
+  /** A handles B's messages as they arrive while `blocked` holds. */
+  const handleWhile = async (blocked: () => boolean) => {
+    while (blocked()) {
       const message = transport.poll();
       if (message === undefined) await transport.wait();
       else handleA(message);
     }
+  };
+
+  /** Waits until B's gradient releases A: A's locked time (paper §3.3). */
+  const waitWhileLocked = async () => {
+    const started = performance.now();
+    await handleWhile(() => system.a.locked);
     locked += performance.now() - started;
   };
 
@@ -73,13 +78,7 @@ export function hostNetwork(
    * arrive while A's synthetic-gradient model still holds the predictions they are targets for.
    * Not locking: A waits here only when B falls behind, never for a gradient.
    */
-  const waitForCredit = async (limit: number) => {
-    while (sentBlocks - doneBlocks > limit) {
-      const message = transport.poll();
-      if (message === undefined) await transport.wait();
-      else handleA(message);
-    }
-  };
+  const waitForCredit = (limit: number) => handleWhile(() => sentBlocks - doneBlocks > limit);
 
   const runA = async (blocks: number) => {
     const units = blocks * (system.a.join === 'backprop' ? 1 : T);

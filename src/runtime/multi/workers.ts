@@ -61,12 +61,5 @@ export async function startWorkerSchedule(setup: {
   seed: number;
   options: SystemOptions;
 }): Promise<WorkerSchedule> {
-  const schedule = new WorkerSchedule(setup.network, setup.seed, setup.options);
-  try {
-    await schedule.expect('ready');
-  } catch (error) {
-    await schedule.dispose();
-    throw error;
-  }
-  return schedule;
+  return new WorkerSchedule(setup.network, setup.seed, setup.options).ready();
 }
