@@ -98,6 +98,11 @@ describe('train: run directories, resume and clean stops (issue 15)', () => {
     );
     // Refused before the run directory is written.
     expect(existsSync(join(dir, 'run.json'))).toBe(false);
+    const one = await runMain('train', ...tiny, '--train-limit', '1');
+    expect(one.code).toBe(1);
+    expect(one.stderr.trim()).toBe(
+      "dniflow/runtime: module 'layer1' uses batch norm, which cannot train on one example; train on at least 2",
+    );
     // 201 examples at batch 50: four batches of 50, and the 201st is left out (before, batch norm threw mid-epoch).
     const odd = await runMain('train', ...tiny, '--train-limit', '201', '--batch', '50', '--epochs', '1');
     expect(odd.code, odd.stderr).toBe(0);
