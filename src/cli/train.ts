@@ -186,8 +186,6 @@ export async function runTrain(argv: string[]): Promise<number> {
       process.stderr.write(`${error.message}${where}\n`);
       return signalExitCode(error.reason);
     }
-    if (error instanceof DashboardPortInUseError)
-      throw new UsageError(error.message.replace(/^dniflow\/viz: /, ''));
     if (error instanceof RunDirectoryError || error instanceof ResumeMismatchError)
       throw new UsageError(error.message.replace(/^dniflow\/runtime: /, ''));
     const message = (error as Error).message;
@@ -353,7 +351,14 @@ async function openDashboard(
 ) {
   const network = definition.build(resolveParams(definition, set));
   const plan = validateNetwork(network);
-  return startDashboard({ port, network, plan, title: definition.name, figure: figure?.(network) });
+  try {
+    return await startDashboard({ port, network, plan, title: definition.name, figure: figure?.(network) });
+  } catch (error) {
+    // A taken port is a usage mistake (exit 2), whichever kind of graph the page follows.
+    if (error instanceof DashboardPortInUseError)
+      throw new UsageError(error.message.replace(/^dniflow\/viz: /, ''));
+    throw error;
+  }
 }
 
 /** Streams what crosses each interface to the page; every 4th step, so the page keeps up. */

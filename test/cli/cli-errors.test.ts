@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runMain } from '../helpers/run-main.ts';
 
 const BIN = new URL('../../bin/dniflow.js', import.meta.url).pathname;
 
@@ -161,9 +162,13 @@ describe('dniflow CLI', () => {
         encoding: 'utf8',
       },
     );
+    // The same for a recurrent graph, whose page opens on another path through train.
+    const recurrent = await runMain('train', 'graphs/repeat-copy.ts', '--dashboard', '--port', String(port));
     server.close();
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
+    expect(recurrent.code).toBe(2);
+    expect(recurrent.stderr).toContain(`port ${port} on 127.0.0.1 is already in use`);
   });
 
   it('prints the backend with info', () => {
