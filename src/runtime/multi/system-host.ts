@@ -68,6 +68,8 @@ export function hostNetwork(
 
   /** Waits until B's gradient releases A: A's locked time (paper §3.3). */
   const waitWhileLocked = async () => {
+    // Only a real lock counts: timing an empty wait would add the scheduler's noise to dni's zero.
+    if (!system.a.locked) return;
     const started = performance.now();
     await handleWhile(() => system.a.locked);
     locked += performance.now() - started;
