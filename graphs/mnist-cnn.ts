@@ -19,11 +19,11 @@
  *   filters: `--set sgLayers=3 sgChannels=128 sgKernel=5`), which costs several times the CNN itself
  *   on a CPU. At 9×9 and 3×3 activations a 3×3 kernel already sees most of the map.
  *
- * Measured with the defaults on full MNIST, one epoch (`dniflow table feedforward --only CNN
- * --epochs 1`, docs/RESULTS.md): CNN-3 nobprop 6.46%, bprop 1.26%, dni 10.87%, cdni 6.40%; CNN-4
- * 8.01 / 1.51 / 26.23 / 11.92%.
- * With the modules at Adam 3e-4 (`--lr 3e-4`) the paper's ordering holds: CNN-3 11.00 / 1.62 / 7.20 /
- * 6.21%, CNN-4 13.06 / 1.24 / 10.00 / 8.10% (docs/RESULTS.md). With channels=32 on 10k examples for 2 epochs (2k test examples): bprop 4.0%,
+ * Measured on full MNIST, one epoch (`dniflow table feedforward --only CNN --epochs 1`,
+ * docs/RESULTS.md), with the modules at Adam 1e-3 (the default until issue 14): CNN-3 nobprop
+ * 6.46%, bprop 1.26%, dni 10.87%, cdni 6.40%; CNN-4 8.01 / 1.51 / 26.23 / 11.92%. At Adam 3e-4,
+ * now the default, the paper's ordering holds: CNN-3 11.00 / 1.62 / 7.20 / 6.21%, CNN-4 13.06 /
+ * 1.24 / 10.00 / 8.10%. With channels=32 on 10k examples for 2 epochs (2k test examples): bprop 4.0%,
  * nobprop 27.6%, cdni 24.5%.
  *
  * Issue 4: at the table's budget (1 epoch of 5000 examples = 40 steps) conv DNI/cDNI are far worse

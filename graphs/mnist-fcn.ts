@@ -34,12 +34,19 @@
  */
 import { defineGraph } from 'dniflow';
 import { buildFcn, fcnParams } from './lib/fcn.ts';
+import { HALVED_EVERY_5000_ITERATIONS } from './lib/recipe.ts';
 
 export default defineGraph({
   name: 'mnist-fcn',
   description: 'MNIST fully connected network, one module per layer (paper §3.1)',
   // Linear SG models by default: about 10x cheaper on a CPU; sg=mlp is the paper's FCN model.
   params: fcnParams('linear'),
-  training: { epochs: 3, batch: 128, lr: 1e-3, optimizer: 'adam', lrSchedule: (epoch) => 0.5 ** epoch },
+  training: {
+    epochs: 3,
+    batch: 128,
+    lr: 1e-3,
+    optimizer: 'adam',
+    lrScheduleSteps: HALVED_EVERY_5000_ITERATIONS,
+  },
   build: (params) => buildFcn('mnist-fcn', { id: 'mnist', dataset: 'mnist', width: 784 }, params),
 });

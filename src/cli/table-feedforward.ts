@@ -1,8 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { GraphDefinition } from '../graph/define.ts';
+import { type GraphDefinition, resolveParams } from '../graph/define.ts';
 import { runGraph } from '../runtime/run.ts';
-import { commaList, lrScheduleFlag, nonNegativeInteger, positiveInteger, positiveNumber } from './args.ts';
+import {
+  commaList,
+  keyValuePairs,
+  lrScheduleFlag,
+  nonNegativeInteger,
+  positiveInteger,
+  positiveNumber,
+} from './args.ts';
 import { loadGraphFile } from './load-graph.ts';
 import { METHODS, type Method, PAPER_MNIST } from './paper-table.ts';
 import { progressBar } from './progress.ts';
@@ -47,6 +54,8 @@ export interface FeedforwardSettings {
   lr_schedule: string | null;
   /** --lr for every cell's modules; absent for each graph's own rate (and in tables written before it). */
   lr?: number;
+  /** --set for every cell's graph, keys sorted; absent when none was given (and in older tables). */
+  set?: Record<string, string>;
   seed: number;
 }
 
@@ -59,8 +68,11 @@ const GRAPHS: Record<Model, string> = {
   CNN: fileURLToPath(new URL('../../graphs/mnist-cnn.ts', import.meta.url)),
 };
 
+/** Parameters the table itself gives each cell: a --set of them would contradict the cell. */
+const CELL_PARAMS = ['layers', 'method', 'sg'];
+
 /** The table's settings from its flags, every one checked before any cell trains. */
-function settingsOf(values: Record<string, string | boolean | undefined>): FeedforwardSettings {
+function settingsOf(values: Record<string, string | string[] | boolean | undefined>): FeedforwardSettings {
   const flag = (name: string) => values[name] as string | undefined;
   if (flag('budget') !== undefined && flag('epochs') !== undefined)
     throw new UsageError('--budget (iterations) and --epochs exclude each other: give one budget per cell');
@@ -74,6 +86,17 @@ function settingsOf(values: Record<string, string | boolean | undefined>): Feedf
   const sg = flag('sg') ?? 'linear';
   if (sg !== 'linear' && sg !== 'mlp') throw new UsageError(`--sg must be linear or mlp, got '${sg}'`);
   const lr = positiveNumber('--lr', flag('lr'));
+  const pairs = keyValuePairs('--set', values.set as string[] | undefined);
+  const taken = Object.keys(pairs).find((key) => CELL_PARAMS.includes(key));
+  if (taken !== undefined)
+    throw new UsageError(
+      `--set ${taken} is the table's to choose per cell (use --layers, --methods${taken === 'sg' ? ' or --sg' : ''})`,
+    );
+  const set = Object.fromEntries(
+    Object.keys(pairs)
+      .sort()
+      .map((key) => [key, pairs[key]!]),
+  );
   return {
     iterations,
     epochs,
@@ -82,12 +105,13 @@ function settingsOf(values: Record<string, string | boolean | undefined>): Feedf
     sg,
     lr_schedule: lrScheduleFlag(flag('lr-schedule')) ?? null,
     ...(lr === undefined ? {} : { lr }),
+    ...(Object.keys(set).length === 0 ? {} : { set }),
     seed: nonNegativeInteger('--seed', flag('seed')) ?? 1,
   };
 }
 
 /** The cells the flags select, in the paper's order (FCN then CNN, by depth, then METHODS). */
-function planOf(values: Record<string, string | boolean | undefined>) {
+function planOf(values: Record<string, string | string[] | boolean | undefined>) {
   const only = values.only as string | undefined;
   if (only !== undefined && only !== 'FCN' && only !== 'CNN')
     throw new UsageError(`--only must be FCN or CNN, got '${only}'`);
@@ -121,10 +145,20 @@ function rank(cell: { model: Model; layers: number; method: Method }): number {
 }
 
 export async function runFeedforwardTable(
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | string[] | boolean | undefined>,
 ): Promise<number> {
   const settings = settingsOf(values);
   const plan = planOf(values);
+  const graphs: Partial<Record<Model, GraphDefinition>> = {};
+  // Every planned cell's parameters are checked before the first one trains.
+  for (const cell of plan) {
+    graphs[cell.model] ??= await loadGraphFile(GRAPHS[cell.model]);
+    try {
+      resolveParams(graphs[cell.model]!, cellParams(cell, settings));
+    } catch (error) {
+      throw new UsageError(`--set for the ${cell.model} cells: ${(error as Error).message}`);
+    }
+  }
   const out = (values.out as string | undefined) ?? 'table-feedforward.json';
   const json = values.json === true;
   const table: FeedforwardTable = openTable(out, 'feedforward', settings);
@@ -134,12 +168,10 @@ export async function runFeedforwardTable(
     (cell, row) => row.model === cell.model && row.layers === cell.layers && row.method === cell.method,
     out,
   );
-  const graphs: Partial<Record<Model, GraphDefinition>> = {};
   const bar = progressBar(process.stderr, !json);
   for (const [index, cell] of todo.entries()) {
     const label = `cell ${plan.length - todo.length + index + 1}/${plan.length} ${cell.model}-${cell.layers} ${cell.method}`;
     if (!process.stderr.isTTY && !json) process.stderr.write(`${label}: started\n`);
-    graphs[cell.model] ??= await loadGraphFile(GRAPHS[cell.model]);
     const row = await runCell(graphs[cell.model]!, cell, settings, {
       onBatch: (done, total) => bar.update(done, total, `${label} ${done}/${total} iterations`),
       onEval: (iterations, error) => {
@@ -162,6 +194,16 @@ export async function runFeedforwardTable(
   return 0;
 }
 
+/** A cell's graph parameters: the table's --set, its depth and method, and (FCN) the SG model. */
+function cellParams(
+  cell: { model: Model; layers: number; method: Method },
+  settings: FeedforwardSettings,
+): Record<string, string> {
+  const own = { ...settings.set, layers: String(cell.layers), method: cell.method };
+  // The FCN picks linear or 2x1024 SG models; the CNN always uses its conv SG models.
+  return cell.model === 'FCN' ? { ...own, sg: settings.sg } : own;
+}
+
 /** One cell, trained in this process on the lockstep scheduler (deterministic for its seed). */
 async function runCell(
   definition: GraphDefinition,
@@ -176,11 +218,7 @@ async function runCell(
   const curve: FeedforwardCell['curve'] = [];
   let done = 0;
   const result = await runGraph(definition, {
-    // The FCN picks linear or 2x1024 SG models; the CNN always uses its conv SG models.
-    set:
-      cell.model === 'FCN'
-        ? { layers: String(cell.layers), method: cell.method, sg: settings.sg }
-        : { layers: String(cell.layers), method: cell.method },
+    set: cellParams(cell, settings),
     epochs: settings.epochs ?? undefined,
     steps: settings.iterations ?? undefined,
     evalEvery: settings.eval_every ?? undefined,
@@ -219,7 +257,8 @@ export function formatFeedforwardTable(table: FeedforwardTable): string {
   const budget =
     iterations !== null ? `${iterations} iterations` : `${epochs} epoch${epochs === 1 ? '' : 's'}`;
   const rate = table.settings.lr === undefined ? '' : `, lr ${table.settings.lr}`;
-  const schedule = `${rate}${lr_schedule === null ? '' : `, lr schedule ${lr_schedule}`}`;
+  const sets = Object.entries(table.settings.set ?? {}).map(([key, value]) => `, --set ${key}=${value}`);
+  const schedule = `${rate}${lr_schedule === null ? '' : `, lr schedule ${lr_schedule}`}${sets.join('')}`;
   let text = `MNIST test error %, ours (paper) and seconds per cell, ${budget} per cell${schedule}\n`;
   text += `${'network'.padEnd(8)}${METHODS.map((m) => m.padStart(20)).join('')}\n`;
   const keys = [...new Set(table.rows.map((row) => `${row.model}-${row.layers}`))];

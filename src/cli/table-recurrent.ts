@@ -63,7 +63,7 @@ interface TableSettings {
 export type RecurrentTable = TableFile<TableSettings, RecurrentCell>;
 
 export async function runRecurrentTable(
-  values: Record<string, string | boolean | undefined>,
+  values: Record<string, string | string[] | boolean | undefined>,
 ): Promise<number> {
   const budget = positiveInteger('--budget', values.budget as string | undefined) ?? 200_000;
   const units = positiveInteger('--units', values.units as string | undefined) ?? 256;

@@ -6,7 +6,8 @@ import { UsageError } from './usage-error.ts';
 export const TABLE_HELP = `Usage:
   dniflow table feedforward [--budget ITERATIONS [--eval-every N] | --epochs N] [--train-limit N]
                             [--sg linear|mlp] [--lr RATE] [--lr-schedule S] [--seed S] [--only FCN|CNN]
-                            [--layers 3,4,5,6] [--methods nobprop,bprop,dni,cdni] [--out FILE] [--json]
+                            [--layers 3,4,5,6] [--methods nobprop,bprop,dni,cdni] [--set key=value]...
+                            [--out FILE] [--json]
   dniflow table recurrent   [--budget TICKS] [--only copy|repeat-copy] [--T 2,3,4,5] [--out FILE]
                             (see dniflow table recurrent --help)
 
@@ -30,6 +31,8 @@ Options:
                      constant, step:EVERY:FACTOR or cosine[:FLOOR] (see dniflow train --help)
   --lr RATE          every cell's learning rate for its modules, replacing the graphs' own
   --seed S           seed of every cell (default 1)
+  --set key=value    a graph parameter for every cell (e.g. --set sgTop=mlp for the FCN's), checked
+                     against each planned cell's graph before any trains; not layers, method or sg
   --only FCN|CNN     run only one family
   --layers LIST      only these depths, comma-separated (FCN 3-6, CNN 3-4)
   --methods LIST     only these methods, comma-separated (default nobprop,bprop,dni,cdni)
@@ -53,6 +56,7 @@ export async function runTable(argv: string[]): Promise<number> {
     lr: { type: 'string' },
     layers: { type: 'string' },
     sg: { type: 'string' },
+    set: { type: 'string', multiple: true },
     only: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
@@ -76,6 +80,7 @@ export async function runTable(argv: string[]): Promise<number> {
     'lr',
     'layers',
     'sg',
+    'set',
   ] as const;
   const misplaced =
     positionals[0] === 'recurrent'

@@ -81,6 +81,22 @@ describe('dniflow table feedforward', () => {
     }
   });
 
+  it('--set reaches every cell: cDNI whose synthetic models never learn (sgLr=0) is exactly No Bprop', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'dniflow-table-')), 'table.json');
+    const result = run(
+      ...['table', 'feedforward', '--only', 'FCN', '--layers', '3', '--methods', 'nobprop,cdni'],
+      ...['--budget', '4', '--train-limit', '256', '--set', 'sgLr=0', '--set', 'hidden=32', '--out', out],
+    );
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('4 iterations per cell, --set hidden=32, --set sgLr=0');
+    const table = JSON.parse(readFileSync(out, 'utf8'));
+    expect(table.settings.set).toEqual({ hidden: '32', sgLr: '0' });
+    const [nobprop, cdni] = table.rows;
+    // Zero-initialised output layers that never learn send zero gradients: nothing below moves.
+    expect(cdni.curve).toEqual(nobprop.curve);
+    expect(cdni.train_loss).toBe(nobprop.train_loss);
+  });
+
   it('an interrupted table continues where it stopped, skipping finished cells, and gives the same table', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dniflow-table-resume-'));
     const args = ['table', 'feedforward', '--only', 'FCN', '--layers', '3'];
@@ -133,6 +149,12 @@ describe('dniflow table feedforward', () => {
       [['--lr-schedule', 'step:0:0.5'], 'EVERY must be a positive integer'],
       [['--lr', '0'], "--lr must be a positive number, got '0'"],
       [['--units', '4'], '--units does not apply to table feedforward'],
+      [['--set', 'layers=4'], "--set layers is the table's to choose per cell"],
+      [['--set', 'sg=mlp'], 'use --layers, --methods or --sg'],
+      [['--set', 'hidden'], "--set expects key=value, got 'hidden'"],
+      [['--set', 'width=3'], '--set for the FCN cells'],
+      [['--only', 'CNN', '--set', 'sgTop=mlp'], '--set for the CNN cells'],
+      [['--set', 'sgTop=mlp'], '--set for the CNN cells'],
     ] as const) {
       const result = await runMain('table', 'feedforward', ...args, '--out', out);
       expect(result.code, args.join(' ')).toBe(2);

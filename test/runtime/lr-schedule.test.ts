@@ -165,9 +165,13 @@ describe('runGraph with a schedule on steps', () => {
     return [...atStep.values()];
   }
 
-  it("--lr-schedule replaces the graph's halving per epoch", async () => {
-    // mnist-fcn halves its rate every epoch (3 steps here) by default.
-    expect(await factors({})).toEqual([1, 1, 1, 0.5, 0.5, 0.5]);
+  it("--lr-schedule replaces the graph's own schedule", async () => {
+    // mnist-fcn halves its rate every 5,000 iterations by default: constant over these 6 steps,
+    // and halved at step 5,000 exactly, whatever the epoch.
+    expect(await factors({})).toEqual([1, 1, 1, 1, 1, 1]);
+    const defaults = mnistFcn.training;
+    const own = (typeof defaults === 'function' ? defaults({}) : defaults).lrScheduleSteps!;
+    expect([0, 4999, 5000, 9999, 10_000].map((step) => own(step, 50_000))).toEqual([1, 1, 0.5, 0.5, 0.25]);
     const decayed = await factors({ lrSchedule: 'step:2:0.1' });
     expect(decayed.map((f) => Number(f.toPrecision(6)))).toEqual([1, 1, 0.1, 0.1, 0.01, 0.01]);
     expect(await factors({ lrSchedule: 'constant' })).toEqual([1, 1, 1, 1, 1, 1]);
