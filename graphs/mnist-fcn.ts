@@ -34,7 +34,7 @@
  */
 import { defineGraph } from 'dniflow';
 import { buildFcn, fcnParams } from './lib/fcn.ts';
-import { HALVED_EVERY_5000_ITERATIONS } from './lib/recipe.ts';
+import { COSINE_OVER_THE_RUN } from './lib/recipe.ts';
 
 export default defineGraph({
   name: 'mnist-fcn',
@@ -46,7 +46,7 @@ export default defineGraph({
     batch: 128,
     lr: 1e-3,
     optimizer: 'adam',
-    lrScheduleSteps: HALVED_EVERY_5000_ITERATIONS,
+    lrScheduleSteps: COSINE_OVER_THE_RUN,
   },
   build: (params) => buildFcn('mnist-fcn', { id: 'mnist', dataset: 'mnist', width: 784 }, params),
 });

@@ -22,7 +22,7 @@ import {
   relu,
   type TrainingDefaults,
 } from 'dniflow';
-import { HALVED_EVERY_5000_ITERATIONS } from './recipe.ts';
+import { COSINE_OVER_THE_RUN } from './recipe.ts';
 
 /** The data source of the network: its node id, dataset and per-example [C, H, W]. */
 export interface CnnSource {
@@ -70,7 +70,7 @@ export const CNN_PARAMS: Record<string, ParamSpec> = {
 };
 
 /**
- * Adam 3e-4 (or SGD 1e-3 with momentum 0.9 when `optimizer=sgd`), halved every 5,000 iterations.
+ * Adam 3e-4 (or SGD 1e-3 with momentum 0.9 when `optimizer=sgd`), a cosine over the run (recipe.ts).
  * Adam at 1e-3 let conv DNI and cDNI fall behind No Bprop; at 3e-4 the paper's ordering holds
  * (docs/RESULTS.md, "The feed-forward table").
  */
@@ -81,7 +81,7 @@ export function cnnTraining(epochs: number): (params: ParamValues) => TrainingDe
     lr: optimizer === 'sgd' ? 1e-3 : 3e-4,
     optimizer: optimizer === 'sgd' ? 'sgd' : 'adam',
     momentum: 0.9,
-    lrScheduleSteps: HALVED_EVERY_5000_ITERATIONS,
+    lrScheduleSteps: COSINE_OVER_THE_RUN,
   });
 }
 

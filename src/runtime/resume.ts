@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type GraphDefinition, type ParamValues, resolveParams } from '../graph/define.ts';
+import type { StepSchedule } from '../graph/lr-schedule.ts';
 import { type Checkpoint, readCheckpoint } from './checkpoint.ts';
 import type { EpochMetrics, TrainerStart } from './trainer.ts';
 
@@ -31,6 +32,31 @@ export interface RunIdentity {
 }
 
 /** A resume asked for something other than the run it would continue. */
+/**
+ * A resume to another number of epochs is refused when the learning-rate schedule reads the run's
+ * length (a cosine over the run) and would so change the rate of a step already trained: the run
+ * would no longer be one run. Resuming to the same total, or extending a schedule that does not read
+ * it (constant, step decay), continues exactly.
+ */
+export function checkScheduleExtends(
+  dir: string,
+  schedule: StepSchedule | undefined,
+  stepsDone: number,
+  plannedSteps: number,
+  totalSteps: number,
+): void {
+  if (schedule === undefined || plannedSteps === totalSteps) return;
+  for (let step = 0; step < stepsDone; step++) {
+    const was = schedule(step, plannedSteps);
+    const now = schedule(step, totalSteps);
+    if (was !== now)
+      throw new ResumeMismatchError(
+        dir,
+        `its learning-rate schedule depends on the run's length: over ${totalSteps} steps instead of ${plannedSteps} it would give step ${step}, already trained, the factor ${now} instead of ${was}; resume to the run's own epochs, or start a new run`,
+      );
+  }
+}
+
 export class ResumeMismatchError extends Error {
   override readonly name = 'ResumeMismatchError';
   constructor(

@@ -18,6 +18,7 @@ import type { SystemEpochMetrics } from './multi/run-system.ts';
 import { type NatsOptions, startNatsEngine } from './nats/nats-engine.ts';
 import type { RecurrentEpochMetrics } from './recurrent/recurrent-trainer.ts';
 import {
+  checkScheduleExtends,
   codeVersion,
   type ResumePoint,
   type RunIdentity,
@@ -27,6 +28,7 @@ import {
 import { checkRunDirectory, type RunDirectoryMode } from './run-directory.ts';
 import { openRunOutput } from './run-output.ts';
 import {
+  batchesPerEpoch,
   type EpochMetrics,
   InterruptedError,
   type TrainEvent,
@@ -197,6 +199,17 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
       throw new Error(
         `dniflow/runtime: ${normaliser} uses batch norm, which cannot train on one example; train on at least 2`,
       );
+    if (resumed) {
+      const batches = batchesPerEpoch(data.train.count, batch, normaliser !== undefined);
+      const { identity: run, start } = resumed;
+      checkScheduleExtends(
+        options.outDir!,
+        lrScheduleSteps,
+        start.step,
+        run.epochs * batches,
+        epochs * batches,
+      );
+    }
     // Last, once everything that can be refused has been: until here a directory's old run is intact.
     const output =
       options.outDir === undefined

@@ -57,6 +57,14 @@ export interface TrainerOptions {
   onEvent?: (event: TrainEvent) => void;
 }
 
+/**
+ * Minibatches in an epoch of `count` examples. With `dropSingleLast` (batch norm cannot train on
+ * one example), a last batch of a single example is skipped.
+ */
+export function batchesPerEpoch(count: number, batch: number, dropSingleLast: boolean): number {
+  return Math[dropSingleLast && count % batch === 1 ? 'floor' : 'ceil'](count / batch);
+}
+
 /** Where a resumed run takes up: what its checkpoint recorded after epoch `epoch`. */
 export interface TrainerStart {
   /** Epochs already done. */
@@ -214,7 +222,7 @@ export async function train(
 ): Promise<EpochMetrics[]> {
   const history: EpochMetrics[] = [...(options.start?.history ?? [])];
   const dropLast = options.dropSingleLast === true && data.train.count % options.batch === 1;
-  const batches = Math[dropLast ? 'floor' : 'ceil'](data.train.count / options.batch);
+  const batches = batchesPerEpoch(data.train.count, options.batch, options.dropSingleLast === true);
   const shuffle = options.prng.stream('shuffle');
   if (options.start) shuffle.seek(options.start.shuffle);
   let step = options.start?.step ?? 0;

@@ -55,8 +55,16 @@ describe('train: run directories, resume and clean stops (issue 15)', () => {
   });
 
   it('--resume continues a run to the total --epochs, and refuses another --set with exit 2', () => {
+    // The graph's own cosine reads the run's length: such a run cannot be extended.
+    const cosine = freshDir();
+    expect(dniflow('train', ...tiny, '--epochs', '1', '--out', cosine).code).toBe(0);
+    const extended = dniflow('train', 'graphs/mnist-fcn.ts', '--resume', cosine, '--epochs', '2');
+    expect(extended.code).toBe(2);
+    expect(extended.stderr).toContain("its learning-rate schedule depends on the run's length");
     const dir = freshDir();
-    expect(dniflow('train', ...tiny, '--epochs', '1', '--out', dir).code).toBe(0);
+    expect(dniflow('train', ...tiny, '--epochs', '1', '--lr-schedule', 'constant', '--out', dir).code).toBe(
+      0,
+    );
     const mismatch = dniflow(
       'train',
       'graphs/mnist-fcn.ts',

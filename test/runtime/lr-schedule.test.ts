@@ -7,6 +7,7 @@ import { LrScheduleError, parseLrSchedule } from '../../src/graph/lr-schedule.ts
 import { createOptimizer } from '../../src/nn/optim/create.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
 import type { StepEngine, StepReport } from '../../src/runtime/engine.ts';
+import { ResumeMismatchError } from '../../src/runtime/resume.ts';
 import { runGraph } from '../../src/runtime/run.ts';
 import { type EvalPoint, type TrainerOptions, train } from '../../src/runtime/trainer.ts';
 import { Prng } from '../../src/tensor/prng.ts';
@@ -166,12 +167,9 @@ describe('runGraph with a schedule on steps', () => {
   }
 
   it("--lr-schedule replaces the graph's own schedule", async () => {
-    // mnist-fcn halves its rate every 5,000 iterations by default: constant over these 6 steps,
-    // and halved at step 5,000 exactly, whatever the epoch.
-    expect(await factors({})).toEqual([1, 1, 1, 1, 1, 1]);
-    const defaults = mnistFcn.training;
-    const own = (typeof defaults === 'function' ? defaults({}) : defaults).lrScheduleSteps!;
-    expect([0, 4999, 5000, 9999, 10_000].map((step) => own(step, 50_000))).toEqual([1, 1, 0.5, 0.5, 0.25]);
+    // mnist-fcn's own: half a cosine over the run's 6 steps.
+    const cosine = [0, 1, 2, 3, 4, 5].map((step) => (1 + Math.cos((Math.PI * step) / 6)) / 2);
+    expect(await factors({})).toEqual(cosine);
     const decayed = await factors({ lrSchedule: 'step:2:0.1' });
     expect(decayed.map((f) => Number(f.toPrecision(6)))).toEqual([1, 1, 0.1, 0.1, 0.01, 0.01]);
     expect(await factors({ lrSchedule: 'constant' })).toEqual([1, 1, 1, 1, 1, 1]);
@@ -184,5 +182,16 @@ describe('runGraph with a schedule on steps', () => {
       'lr schedule cosine was asked, the run has step:2:0.5',
     );
     expect(await factors({ outDir, resume: true })).toEqual([0.5, 0.25, 0.25]);
+  }, 60_000);
+
+  it('a resume to more epochs is refused, as a ResumeMismatchError, when the schedule reads the run’s length', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'dniflow-lr-schedule-'));
+    // The graph's own cosine, over 2 epochs of 3 steps; interrupted after the first epoch.
+    const done = await factors({ epochs: 1, outDir });
+    done.forEach((factor, step) => expect(factor).toBeCloseTo([1, 0.75, 0.25][step]!, 12));
+    await expect(factors({ epochs: 2, outDir, resume: true })).rejects.toThrow(
+      /schedule depends on the run's length: over 6 steps instead of 3 it would give step 1, already trained, the factor 0\.9330\d* instead of 0\.75/,
+    );
+    await expect(factors({ epochs: 2, outDir, resume: true })).rejects.toBeInstanceOf(ResumeMismatchError);
   }, 60_000);
 });

@@ -21,18 +21,21 @@ const withoutTimes = (history: EpochMetrics[]) =>
 describe('train --resume (issue 15, item 2)', () => {
   // Each case carries a different kind of state across the resume: the stale-gradient table and
   // BN statistics (stale), the synthetic models' own Adam moments (cdni), and every module's
-  // p_update coin (sparse). The learning-rate schedule (0.5^epoch) checks the epoch index.
+  // p_update coin (sparse). The learning-rate schedules check the step across the resume (FCN:
+  // halved every 5 of the 7 steps an epoch; the graph's own cosine reads the run's length and could
+  // not be extended) and the epoch index (sparse: its own 0.5^epoch).
+  const halving = { lrSchedule: 'step:5:0.5' };
   it.each([
-    ['mnist-fcn stale', mnistFcn, { hidden: '16', method: 'stale', decay: '0.5' }],
-    ['mnist-fcn cdni', mnistFcn, { hidden: '16', method: 'cdni' }],
-    ['mnist-sparse', mnistSparse, { hidden: '16', layers: '2', pUpdate: '0.5' }],
+    ['mnist-fcn stale', mnistFcn, { hidden: '16', method: 'stale', decay: '0.5' }, halving],
+    ['mnist-fcn cdni', mnistFcn, { hidden: '16', method: 'cdni' }, halving],
+    ['mnist-sparse', mnistSparse, { hidden: '16', layers: '2', pUpdate: '0.5' }, {}],
   ] as const)(
     '%s: 2 epochs straight equal 1 epoch + a resume for 1 more, bit for bit',
-    async (_name, graph, set) => {
+    async (_name, graph, set, schedule) => {
       const straight = freshDir();
-      const straightResult = await run(graph, { ...tiny, set, epochs: 2, outDir: straight });
+      const straightResult = await run(graph, { ...tiny, ...schedule, set, epochs: 2, outDir: straight });
       const halves = freshDir();
-      await run(graph, { ...tiny, set, epochs: 1, outDir: halves });
+      await run(graph, { ...tiny, ...schedule, set, epochs: 1, outDir: halves });
       // Only the directory and the new total are given: everything else is the run's.
       const resumed = await run(graph, { epochs: 2, outDir: halves, resume: true });
       const a = readCheckpoint(join(straight, 'checkpoint.ckpt'));
@@ -50,7 +53,7 @@ describe('train --resume (issue 15, item 2)', () => {
 
   it('refuses another graph, other parameters, another seed, batch or limit, naming what differs', async () => {
     const dir = freshDir();
-    await run(mnistFcn, { ...tiny, set: { hidden: '8' }, epochs: 1, outDir: dir });
+    await run(mnistFcn, { ...tiny, ...halving, set: { hidden: '8' }, epochs: 1, outDir: dir });
     const resume = (definition: typeof mnistFcn, options: Omit<RunOptions, 'clock' | 'outDir'>) =>
       run(definition, { epochs: 2, ...options, outDir: dir, resume: true });
     await expect(resume(mnistSparse, {})).rejects.toThrow(
@@ -85,6 +88,7 @@ describe('train --resume (issue 15, item 2)', () => {
     const dir = freshDir();
     const first = await run(mnistFcn, {
       ...tiny,
+      ...halving,
       set: { hidden: '8', method: 'dni' },
       epochs: 1,
       outDir: dir,
