@@ -25,12 +25,23 @@ export const copyParams: Record<string, ParamSpec> = {
     max: 20,
     description: 'the curriculum’s starting R (repeats; Copy: 1)',
   },
+  stagger: {
+    type: 'boolean',
+    default: false,
+    description:
+      'start the lanes at staggered window phases (else all in step, so an episode whose length is a multiple of T meets the windows at one phase in every lane)',
+  },
 };
 
 export function buildCopy(name: string, dataset: 'copy' | 'repeatCopy', params: ParamValues) {
   const units = params.units as number;
   return network(name)
-    .source('task', { dataset, shape: [10], level: { n: params.N as number, r: params.R as number } })
+    .source('task', {
+      dataset,
+      shape: [10],
+      level: { n: params.N as number, r: params.R as number },
+      stagger: params.stagger as boolean,
+    })
     .module('core', [lstm(units)], { window: params.T as number })
     .module('readout', [linear(9)])
     .loss('bits', 'sigmoidBce')

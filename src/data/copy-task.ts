@@ -35,6 +35,11 @@ const END = COPY_BITS;
 /** Bounds on N and R: far past the lengths the paper solved (Copy 19, Repeat Copy 67). */
 export const COPY_MAX_N = 64;
 export const COPY_MAX_R = 20;
+/**
+ * With `stagger`, each lane first idles a uniform number of ticks below this, so that lanes sit at
+ * every phase of a truncation window (T ≤ 64).
+ */
+export const COPY_STAGGER_TICKS = 64;
 /** The curriculum's threshold, in bits per target tick (paper, appendix). */
 export const COPY_CURRICULUM_THRESHOLD = 0.15;
 
@@ -91,6 +96,13 @@ export interface CopyTaskOptions {
   r?: number;
   /** Curriculum threshold in bits per target tick (default 0.15). */
   threshold?: number;
+  /**
+   * Start the lanes at staggered phases (default false: every lane starts its first episode on the
+   * first tick). In step, an episode whose length is a multiple of T (at T = 3: (2, 1), (4, 3), …)
+   * falls on the same window phase in every lane, and when that phase puts each output in another
+   * window than its pattern, no BPTT gradient ever links the two, in any lane.
+   */
+  stagger?: boolean;
 }
 
 /**
@@ -127,6 +139,8 @@ export class CopyTaskStream {
   private readonly laneStep: Int32Array;
   private readonly lanePos: Int32Array;
   private readonly laneTicks: Int32Array;
+  /** Idle ticks left before the lane's first episode (stagger). */
+  private readonly laneIdle: Int32Array;
   private readonly patterns: Uint8Array;
   private capacity = 0;
   private inputBuffer = new Float32Array(0);
@@ -155,6 +169,11 @@ export class CopyTaskStream {
     // pos === ticks means "episode over": every lane starts its first episode on the first tick.
     this.lanePos = new Int32Array(batch);
     this.laneTicks = new Int32Array(batch);
+    // Its own PRNG stream: staggering changes when the lanes start, not their patterns.
+    const stagger = prng.stream(`${kind}/stagger`);
+    this.laneIdle = Int32Array.from({ length: batch }, () =>
+      options.stagger === true ? stagger.int(COPY_STAGGER_TICKS) : 0,
+    );
     this.patterns = new Uint8Array(batch * COPY_MAX_N);
   }
 
@@ -224,6 +243,11 @@ export class CopyTaskStream {
     const ended = this.ended;
     for (let t = 0; t < ticks; t++) {
       for (let b = 0; b < B; b++) {
+        if (this.laneIdle[b] > 0) {
+          // An idle tick: no input, no target, masked out.
+          this.laneIdle[b]--;
+          continue;
+        }
         if (this.lanePos[b] === this.laneTicks[b]) this.startEpisode(b);
         this.writeTick(b, t * B + b, inputs, targets, mask);
       }

@@ -27,6 +27,8 @@ export type NodeSpec = NodeCommon &
         examples?: number;
         /** Copy / Repeat Copy: the curriculum's starting difficulty (default N = R = 1). */
         level?: { n: number; r: number };
+        /** Copy / Repeat Copy: lanes start at staggered window phases (see CopyTaskOptions). */
+        stagger?: boolean;
         /** dataset 'text': the UTF-8 file to read. */
         path?: string;
         /**
@@ -84,6 +86,7 @@ export class NetworkBuilder {
       examples?: number;
       cluster?: string;
       level?: { n: number; r: number };
+      stagger?: boolean;
       path?: string;
       targets?: Record<string, number>;
     },

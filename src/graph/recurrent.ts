@@ -98,6 +98,8 @@ export function checkRecurrent(
     if (spec.kind !== 'source') return;
     if (spec.dataset === 'text' && (typeof spec.path !== 'string' || spec.path === ''))
       fail(`source '${node}' reads a text file but names no path`);
+    if (spec.stagger !== undefined && spec.dataset !== 'copy' && spec.dataset !== 'repeatCopy')
+      fail(`source '${node}' staggers its lanes, which only Copy and Repeat Copy do`);
     if (spec.level === undefined) return;
     if (spec.dataset !== 'copy' && spec.dataset !== 'repeatCopy')
       fail(`source '${node}' has a starting level, which only Copy and Repeat Copy take`);

@@ -118,6 +118,28 @@ describe('CopyTaskStream determinism and continuity', () => {
     expect([...Array(30).keys()].map((t) => tick(four, t, 1))).not.toEqual(lane0);
   });
 
+  it('staggers the lanes: each idles a seeded number of ticks < 64, then runs its own episodes unchanged', () => {
+    const ticks = 120;
+    const plain = stream({ kind: 'repeatCopy', n: 2, r: 1, batch: 8 }).next(ticks);
+    const lanes = (window: CopyWindow, b: number) => [...Array(ticks).keys()].map((t) => tick(window, t, b));
+    const staggered = stream({ kind: 'repeatCopy', n: 2, r: 1, batch: 8, stagger: true }).next(ticks);
+    const again = stream({ kind: 'repeatCopy', n: 2, r: 1, batch: 8, stagger: true }).next(ticks);
+    const idle = { input: Array(COPY_INPUT_CHANNELS).fill(0), target: Array(9).fill(0), mask: 0 };
+    const offsets = [...Array(8).keys()].map((b) => {
+      const lane = lanes(staggered, b);
+      const offset = lane.findIndex((row) => row.input[8] === 1);
+      expect(offset).toBeGreaterThanOrEqual(0);
+      expect(offset).toBeLessThan(64);
+      expect(lane.slice(0, offset)).toEqual(Array(offset).fill(idle));
+      // After its idle ticks a lane is the unstaggered lane, delayed: same patterns, same episodes.
+      expect(lane.slice(offset)).toEqual(lanes(plain, b).slice(0, ticks - offset));
+      expect(lanes(again, b)).toEqual(lane);
+      return offset;
+    });
+    // (2, 1) episodes last 6 ticks: in step, every lane would start on the same phase of T = 3.
+    expect(new Set(offsets.map((offset) => offset % 3)).size).toBeGreaterThan(1);
+  });
+
   it('continues episodes across window boundaries exactly', () => {
     // N = 3, R = 2: episodes of 11 ticks, cut by windows of 4, 3, 9 and 1 ticks
     const whole = snapshot(stream({ kind: 'repeatCopy', n: 3, r: 2, batch: 3 }).next(17));

@@ -10,6 +10,7 @@ function copyNet(
     loop?: InterfaceSpec | null;
     delay?: number;
     level?: { n: number; r: number };
+    stagger?: boolean;
     dataset?: string;
   } = {},
 ) {
@@ -18,6 +19,7 @@ function copyNet(
       dataset: options.dataset ?? 'repeatCopy',
       shape: [10],
       ...(options.level ? { level: options.level } : {}),
+      ...(options.stagger === undefined ? {} : { stagger: options.stagger }),
     })
     .module(
       'core',
@@ -110,6 +112,13 @@ describe('recurrent modules (paper §3.2)', () => {
     );
     expect(() => validateNetwork(copyNet({ dataset: 'copy', level: { n: 3, r: 2 } }))).toThrow(
       'the Copy task has R = 1, got R = 2',
+    );
+  });
+
+  it('refuse staggered lanes on a source other than Copy or Repeat Copy', () => {
+    expect(() => validateNetwork(copyNet({ stagger: true }))).not.toThrow();
+    expect(() => validateNetwork(copyNet({ dataset: 'mobyDick', stagger: true }))).toThrow(
+      "source 'task' staggers its lanes, which only Copy and Repeat Copy do",
     );
   });
 });

@@ -159,6 +159,7 @@ export function buildRecurrentRun(
     batch: options.batch,
     n: source.level?.n,
     r: source.level?.r,
+    stagger: source.stagger,
   });
   return {
     kind: 'copy',
