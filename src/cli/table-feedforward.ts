@@ -1,19 +1,20 @@
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { type GraphDefinition, resolveParams } from '../graph/define.ts';
+import type { GraphDefinition } from '../graph/define.ts';
 import { runGraph } from '../runtime/run.ts';
-import {
-  commaList,
-  keyValuePairs,
-  lrScheduleFlag,
-  nonNegativeInteger,
-  positiveInteger,
-  positiveNumber,
-} from './args.ts';
+import { commaList, lrScheduleFlag, nonNegativeInteger, positiveInteger, positiveNumber } from './args.ts';
 import { loadGraphFile } from './load-graph.ts';
 import { METHODS, type Method, PAPER_MNIST } from './paper-table.ts';
 import { progressBar } from './progress.ts';
-import { openTable, pendingCells, saveTable, type TableFile } from './table-file.ts';
+import {
+  checkCellParams,
+  describeSets,
+  openTable,
+  pendingCells,
+  saveTable,
+  type TableFile,
+  tableSets,
+} from './table-file.ts';
 import { UsageError } from './usage-error.ts';
 
 /** Learning-curve points a cell records with --budget, unless --eval-every says otherwise. */
@@ -68,8 +69,8 @@ const GRAPHS: Record<Model, string> = {
   CNN: fileURLToPath(new URL('../../graphs/mnist-cnn.ts', import.meta.url)),
 };
 
-/** Parameters the table itself gives each cell: a --set of them would contradict the cell. */
-const CELL_PARAMS = ['layers', 'method', 'sg'];
+/** Parameters the table itself gives each cell, and the flags that choose them instead of --set. */
+const CELL_PARAMS = { layers: '--layers', method: '--methods', sg: '--sg' };
 
 /** The table's settings from its flags, every one checked before any cell trains. */
 function settingsOf(values: Record<string, string | string[] | boolean | undefined>): FeedforwardSettings {
@@ -86,17 +87,7 @@ function settingsOf(values: Record<string, string | string[] | boolean | undefin
   const sg = flag('sg') ?? 'linear';
   if (sg !== 'linear' && sg !== 'mlp') throw new UsageError(`--sg must be linear or mlp, got '${sg}'`);
   const lr = positiveNumber('--lr', flag('lr'));
-  const pairs = keyValuePairs('--set', values.set as string[] | undefined);
-  const taken = Object.keys(pairs).find((key) => CELL_PARAMS.includes(key));
-  if (taken !== undefined)
-    throw new UsageError(
-      `--set ${taken} is the table's to choose per cell (use --layers, --methods${taken === 'sg' ? ' or --sg' : ''})`,
-    );
-  const set = Object.fromEntries(
-    Object.keys(pairs)
-      .sort()
-      .map((key) => [key, pairs[key]!]),
-  );
+  const set = tableSets(values.set as string[] | undefined, CELL_PARAMS);
   return {
     iterations,
     epochs,
@@ -105,7 +96,7 @@ function settingsOf(values: Record<string, string | string[] | boolean | undefin
     sg,
     lr_schedule: lrScheduleFlag(flag('lr-schedule')) ?? null,
     ...(lr === undefined ? {} : { lr }),
-    ...(Object.keys(set).length === 0 ? {} : { set }),
+    ...(set === undefined ? {} : { set }),
     seed: nonNegativeInteger('--seed', flag('seed')) ?? 1,
   };
 }
@@ -153,11 +144,7 @@ export async function runFeedforwardTable(
   // Every planned cell's parameters are checked before the first one trains.
   for (const cell of plan) {
     graphs[cell.model] ??= await loadGraphFile(GRAPHS[cell.model]);
-    try {
-      resolveParams(graphs[cell.model]!, cellParams(cell, settings));
-    } catch (error) {
-      throw new UsageError(`--set for the ${cell.model} cells: ${(error as Error).message}`);
-    }
+    checkCellParams(graphs[cell.model]!, cellParams(cell, settings), cell.model);
   }
   const out = (values.out as string | undefined) ?? 'table-feedforward.json';
   const json = values.json === true;
@@ -257,8 +244,7 @@ export function formatFeedforwardTable(table: FeedforwardTable): string {
   const budget =
     iterations !== null ? `${iterations} iterations` : `${epochs} epoch${epochs === 1 ? '' : 's'}`;
   const rate = table.settings.lr === undefined ? '' : `, lr ${table.settings.lr}`;
-  const sets = Object.entries(table.settings.set ?? {}).map(([key, value]) => `, --set ${key}=${value}`);
-  const schedule = `${rate}${lr_schedule === null ? '' : `, lr schedule ${lr_schedule}`}${sets.join('')}`;
+  const schedule = `${rate}${lr_schedule === null ? '' : `, lr schedule ${lr_schedule}`}${describeSets(table.settings.set)}`;
   let text = `MNIST test error %, ours (paper) and seconds per cell, ${budget} per cell${schedule}\n`;
   text += `${'network'.padEnd(8)}${METHODS.map((m) => m.padStart(20)).join('')}\n`;
   const keys = [...new Set(table.rows.map((row) => `${row.model}-${row.layers}`))];

@@ -4,7 +4,9 @@
  * command, which skips the cells already in it. Both `table feedforward` and `table recurrent` use it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { type GraphDefinition, resolveParams } from '../graph/define.ts';
 import { writeFileAtomic } from '../runtime/atomic-write.ts';
+import { keyValuePairs } from './args.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface TableFile<Settings, Row> {
@@ -41,6 +43,42 @@ export function openTable<Settings, Row>(
   const table: TableFile<Settings, Row> = { kind, settings, rows: [] };
   saveTable(out, table);
   return table;
+}
+
+/**
+ * A table's `--set` pairs for every cell, keys sorted (so the settings compare equal whatever their
+ * order), or undefined when none was given. Keys the table chooses per cell are refused.
+ */
+export function tableSets(
+  raws: string[] | undefined,
+  cellKeys: Record<string, string>,
+): Record<string, string> | undefined {
+  const pairs = keyValuePairs('--set', raws);
+  const taken = Object.keys(pairs).find((key) => key in cellKeys);
+  if (taken !== undefined)
+    throw new UsageError(`--set ${taken} is the table's to choose per cell (use ${cellKeys[taken]})`);
+  const keys = Object.keys(pairs).sort();
+  return keys.length === 0 ? undefined : Object.fromEntries(keys.map((key) => [key, pairs[key]!]));
+}
+
+/** A table heading's note of its --set pairs: ", --set key=value" each, or nothing. */
+export function describeSets(set: Record<string, string> | undefined): string {
+  return Object.entries(set ?? {})
+    .map(([key, value]) => `, --set ${key}=${value}`)
+    .join('');
+}
+
+/** Before any cell trains: the graph takes a cell's parameters, or a usage error naming its cells. */
+export function checkCellParams(
+  definition: GraphDefinition,
+  params: Record<string, string>,
+  cells: string,
+): void {
+  try {
+    resolveParams(definition, params);
+  } catch (error) {
+    throw new UsageError(`--set for the ${cells} cells: ${(error as Error).message}`);
+  }
 }
 
 /** After every cell: an interrupted table keeps what finished, and a rerun skips it. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { commaList, nonNegativeInteger, positiveInteger } from './args.ts';
+import { loadGraphFile } from './load-graph.ts';
 import {
   PAPER_RECURRENT,
   type PaperCertainty,
@@ -8,13 +9,21 @@ import {
   type RecurrentMethod,
   type RecurrentTask,
 } from './paper-table.ts';
-import { openTable, pendingCells, saveTable, type TableFile } from './table-file.ts';
+import {
+  checkCellParams,
+  describeSets,
+  openTable,
+  pendingCells,
+  saveTable,
+  type TableFile,
+  tableSets,
+} from './table-file.ts';
 import { UsageError } from './usage-error.ts';
 
 export const TABLE_RECURRENT_HELP = `Usage:
   dniflow table recurrent [--budget TICKS] [--only copy|repeat-copy] [--T 2,3,4,5]
                           [--methods bptt,dni,dni-aux] [--units N] [--batch B] [--seed S]
-                          [--jobs J] [--out FILE] [--json]
+                          [--set key=value]... [--jobs J] [--out FILE] [--json]
 
 Runs the paper's Copy / Repeat Copy table (Jaderberg et al. 2017, §3.2): each task x window T x
 {BPTT, DNI, DNI + Aux} trains graphs/copy.ts or graphs/repeat-copy.ts for the same budget of ticks,
@@ -31,6 +40,8 @@ Options:
   --units N          LSTM size (default 256, the paper's)
   --batch B          lanes (default: the graph's)
   --seed S           seed of every cell (default 1)
+  --set key=value    a graph parameter for every cell (e.g. --set stagger=true), checked against
+                     both graphs before any cell trains; not method, T or units
   --jobs J           cells trained at once, each in its own process with one BLAS thread (default 1)
   --out FILE         where to write the JSON table
   --json             print one JSON object per finished cell instead of the text table
@@ -58,7 +69,12 @@ interface TableSettings {
   units: number;
   batch: number | null;
   seed: number;
+  /** --set for every cell, keys sorted; absent when none was given (and in older tables). */
+  set?: Record<string, string>;
 }
+
+/** Parameters the table gives each cell, and the flags that choose them instead of --set. */
+const CELL_PARAMS = { method: '--methods', T: '--T', units: '--units' };
 
 export type RecurrentTable = TableFile<TableSettings, RecurrentCell>;
 
@@ -87,11 +103,15 @@ export async function runRecurrentTable(
   );
   const tasks: RecurrentTask[] = only ? [only] : ['copy', 'repeat-copy'];
   const out = (values.out as string | undefined) ?? 'table-recurrent.json';
-  const settings: TableSettings = { budget, units, batch, seed };
-  const table: RecurrentTable = openTable(out, 'recurrent', settings);
+  const set = tableSets(values.set as string[] | undefined, CELL_PARAMS);
+  const settings: TableSettings = { budget, units, batch, seed, ...(set === undefined ? {} : { set }) };
   const plan = tasks.flatMap((task) =>
     windows.flatMap((T) => methods.map((method) => ({ task, T, method }))),
   );
+  // The cells train in their own processes: a --set their graph refuses is caught here, first.
+  for (const task of tasks)
+    checkCellParams(await loadGraphFile(GRAPHS[task]), cellParams(plan[0]!, settings), task);
+  const table: RecurrentTable = openTable(out, 'recurrent', settings);
   const todo = pendingCells(
     plan,
     table.rows,
@@ -129,6 +149,14 @@ const GRAPHS: Record<RecurrentTask, string> = {
   'repeat-copy': fileURLToPath(new URL('../../graphs/repeat-copy.ts', import.meta.url)),
 };
 
+/** A cell's graph parameters: the table's --set, then its method, window and LSTM size. */
+function cellParams(
+  cell: { T: number; method: RecurrentMethod },
+  settings: TableSettings,
+): Record<string, string> {
+  return { ...settings.set, method: cell.method, T: String(cell.T), units: String(settings.units) };
+}
+
 /** One cell as its own `dniflow train --json` process; its epoch lines are the curve. */
 function runCell(
   cell: { task: RecurrentTask; T: number; method: RecurrentMethod },
@@ -140,12 +168,7 @@ function runCell(
     BIN,
     'train',
     GRAPHS[cell.task],
-    '--set',
-    `method=${cell.method}`,
-    '--set',
-    `T=${cell.T}`,
-    '--set',
-    `units=${settings.units}`,
+    ...Object.entries(cellParams(cell, settings)).flatMap(([key, value]) => ['--set', `${key}=${value}`]),
     '--epochs',
     String(CURVE_POINTS),
     '--ticks',
@@ -209,7 +232,7 @@ function runCell(
 /** Rows per task and T, columns per method: ours (paper, * if recalled). */
 export function formatRecurrentTable(table: RecurrentTable): string {
   const { budget, units } = table.settings;
-  let text = `Largest task length solved, ours (paper; * recalled, † from the seed), ${budget} ticks per cell, LSTM ${units}\n`;
+  let text = `Largest task length solved, ours (paper; * recalled, † from the seed), ${budget} ticks per cell, LSTM ${units}${describeSets(table.settings.set)}\n`;
   text += `${'task'.padEnd(16)}${RECURRENT_METHODS.map((m) => m.padStart(14)).join('')}\n`;
   const keys = [...new Set(table.rows.map((row) => `${row.task} T=${row.T}`))];
   for (const key of keys) {

@@ -80,7 +80,6 @@ export async function runTable(argv: string[]): Promise<number> {
     'lr',
     'layers',
     'sg',
-    'set',
   ] as const;
   const misplaced =
     positionals[0] === 'recurrent'

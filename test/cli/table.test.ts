@@ -150,7 +150,7 @@ describe('dniflow table feedforward', () => {
       [['--lr', '0'], "--lr must be a positive number, got '0'"],
       [['--units', '4'], '--units does not apply to table feedforward'],
       [['--set', 'layers=4'], "--set layers is the table's to choose per cell"],
-      [['--set', 'sg=mlp'], 'use --layers, --methods or --sg'],
+      [['--set', 'sg=mlp'], "--set sg is the table's to choose per cell (use --sg)"],
       [['--set', 'hidden'], "--set expects key=value, got 'hidden'"],
       [['--set', 'width=3'], '--set for the FCN cells'],
       [['--only', 'CNN', '--set', 'sgTop=mlp'], '--set for the CNN cells'],
@@ -176,10 +176,19 @@ describe('dniflow table feedforward', () => {
       ['--methods', 'bptt,lstm'],
       ['--budget', '10'],
       ['--epochs', '2'],
+      ['--set', 'T=4'],
+      ['--set', 'width=3'],
+      ['--set', 'N=0'],
     ]) {
       const result = await runMain('table', 'recurrent', ...args, '--out', '/nonexistent-dir/t.json');
       expect(result.code, args.join(' ')).toBe(2);
     }
+    expect((await runMain('table', 'recurrent', '--set', 'T=4')).stderr).toContain(
+      "--set T is the table's to choose per cell (use --T)",
+    );
+    expect((await runMain('table', 'recurrent', '--set', 'width=3')).stderr).toContain(
+      '--set for the copy cells',
+    );
     // A path that cannot be written fails at once, before the first cell.
     const unwritable = await runMain(
       'table',
@@ -216,5 +225,15 @@ describe('dniflow table recurrent', () => {
     const again = JSON.parse(readFileSync(out, 'utf8'));
     expect(again.rows.slice(0, 2)).toEqual(table.rows);
     expect(again.rows[2].method).toBe('dni-aux');
+    // --set reaches the cell's process: a curriculum started at N = 3 is another run.
+    const harder = join(mkdtempSync(join(tmpdir(), 'dniflow-table-rnn-')), 'table.json');
+    const withSet = run(...args.slice(0, -1), 'bptt', ...small.slice(0, -1), harder, '--set', 'N=3');
+    expect(withSet.status, withSet.stderr).toBe(0);
+    expect(withSet.stdout).toContain('LSTM 4, --set N=3');
+    const set = JSON.parse(readFileSync(harder, 'utf8'));
+    expect(set.settings.set).toEqual({ N: '3' });
+    const bptt = (rows: { method: string; bits_per_tick: number }[]) =>
+      rows.find((r) => r.method === 'bptt')!;
+    expect(bptt(set.rows).bits_per_tick).not.toBe(bptt(table.rows).bits_per_tick);
   }, 120_000);
 });
