@@ -32,6 +32,16 @@ export interface RunIdentity {
 }
 
 /** A resume asked for something other than the run it would continue. */
+export class ResumeMismatchError extends Error {
+  override readonly name = 'ResumeMismatchError';
+  constructor(
+    readonly dir: string,
+    why: string,
+  ) {
+    super(`dniflow/runtime: cannot resume ${dir}: ${why}`);
+  }
+}
+
 /**
  * A resume to another number of epochs is refused when the learning-rate schedule reads the run's
  * length (a cosine over the run) and would so change the rate of a step already trained: the run
@@ -54,16 +64,6 @@ export function checkScheduleExtends(
         dir,
         `its learning-rate schedule depends on the run's length: over ${totalSteps} steps instead of ${plannedSteps} it would give step ${step}, already trained, the factor ${now} instead of ${was}; resume to the run's own epochs, or start a new run`,
       );
-  }
-}
-
-export class ResumeMismatchError extends Error {
-  override readonly name = 'ResumeMismatchError';
-  constructor(
-    readonly dir: string,
-    why: string,
-  ) {
-    super(`dniflow/runtime: cannot resume ${dir}: ${why}`);
   }
 }
 
