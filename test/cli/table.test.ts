@@ -53,15 +53,17 @@ describe('dniflow table feedforward', () => {
     }
   });
 
-  it('trains every cell for the same budget of iterations, with a learning curve per cell', () => {
+  it('trains every cell for the same budget of iterations, with a learning curve per cell, and --set reaches every cell', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'dniflow-table-')), 'table.json');
     const result = run(
-      ...['table', 'feedforward', '--only', 'FCN', '--layers', '3', '--methods', 'bprop,cdni'],
+      ...['table', 'feedforward', '--only', 'FCN', '--layers', '3', '--methods', 'nobprop,cdni'],
       ...['--budget', '5', '--eval-every', '2', '--train-limit', '256', '--lr-schedule', 'cosine'],
-      ...['--lr', '3e-4', '--out', out],
+      ...['--lr', '3e-4', '--set', 'sgLr=0', '--set', 'hidden=32', '--out', out],
     );
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('5 iterations per cell, lr 0.0003, lr schedule cosine');
+    expect(result.stdout).toContain(
+      '5 iterations per cell, lr 0.0003, lr schedule cosine, --set hidden=32, --set sgLr=0',
+    );
     const table = JSON.parse(readFileSync(out, 'utf8'));
     expect(table.settings).toMatchObject({
       iterations: 5,
@@ -69,30 +71,20 @@ describe('dniflow table feedforward', () => {
       eval_every: 2,
       lr_schedule: 'cosine',
       lr: 3e-4,
+      set: { hidden: '32', sgLr: '0' },
     });
-    expect(table.rows.map((r: { method: string }) => r.method)).toEqual(['bprop', 'cdni']);
+    expect(table.rows.map((r: { method: string }) => r.method)).toEqual(['nobprop', 'cdni']);
     for (const row of table.rows) {
       expect(row.iterations).toBe(5);
       expect(row.lr).toBe(3e-4);
       // Every 2 iterations and at each epoch's end (2 steps an epoch at batch 128): 2, 4, 5.
       expect(row.curve.map((p: { iterations: number }) => p.iterations)).toEqual([2, 4, 5]);
       expect(row.curve.at(-1).test_error).toBe(row.test_error);
-      expect(row.paper).toBe(row.method === 'bprop' ? 2.0 : 2.2);
+      expect(row.paper).toBe(row.method === 'nobprop' ? 9.3 : 2.2);
     }
-  });
-
-  it('--set reaches every cell: cDNI whose synthetic models never learn (sgLr=0) is exactly No Bprop', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'dniflow-table-')), 'table.json');
-    const result = run(
-      ...['table', 'feedforward', '--only', 'FCN', '--layers', '3', '--methods', 'nobprop,cdni'],
-      ...['--budget', '4', '--train-limit', '256', '--set', 'sgLr=0', '--set', 'hidden=32', '--out', out],
-    );
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout).toContain('4 iterations per cell, --set hidden=32, --set sgLr=0');
-    const table = JSON.parse(readFileSync(out, 'utf8'));
-    expect(table.settings.set).toEqual({ hidden: '32', sgLr: '0' });
+    // sgLr=0 reached the cDNI cell: zero-initialised output layers that never learn send zero
+    // gradients, so nothing below the classifier moves, exactly as with No Bprop.
     const [nobprop, cdni] = table.rows;
-    // Zero-initialised output layers that never learn send zero gradients: nothing below moves.
     expect(cdni.curve).toEqual(nobprop.curve);
     expect(cdni.train_loss).toBe(nobprop.train_loss);
   });
