@@ -50,7 +50,9 @@ Options:
   --resume DIR       continue the run in DIR from its checkpoint, bit for bit: parameters,
                      optimiser moments, synthetic models, random streams and data order. Its
                      graph, --set values, seed, batch, lr and limits are the run's (giving other
-                     ones is refused); --epochs is the total to reach (default: the run's)
+                     ones is refused); --epochs is the total to reach (default: the run's). A
+                     larger total is refused when the schedule reads the run's length (a cosine,
+                     the FCN and CNN graphs' default): it would change steps already trained
   --max-loss X       stop as diverged when a step's mean loss exceeds X, even while finite
                      (default 1e6); NaN or infinite values always stop training
   --scheduler S      lockstep (default: deterministic, one step at a time), async (every module
