@@ -188,7 +188,7 @@ describe('runGraph with a schedule on steps', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'dniflow-lr-schedule-'));
     // The graph's own cosine, over 2 epochs of 3 steps; interrupted after the first epoch.
     const done = await factors({ epochs: 1, outDir });
-    done.forEach((factor, step) => expect(factor).toBeCloseTo([1, 0.75, 0.25][step]!, 12));
+    for (const [step, factor] of done.entries()) expect(factor).toBeCloseTo([1, 0.75, 0.25][step]!, 12);
     await expect(factors({ epochs: 2, outDir, resume: true })).rejects.toThrow(
       /schedule depends on the run's length: over 6 steps instead of 3 it would give step 1, already trained, the factor 0\.9330\d* instead of 0\.75/,
     );
