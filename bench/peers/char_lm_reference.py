@@ -1,41 +1,29 @@
 #!/usr/bin/env python3
 """PyTorch reference for graphs/char-lm.ts's bits per character (issue 11): the character-level LM
-of the paper's §3.2 trained with truncated BPTT the way a PyTorch user writes it, on the very data
-dniflow trains on, at the same size, window, batch, optimiser and budget.
+of the paper's §3.2 trained with truncated BPTT the way a PyTorch user writes it, on the same
+characters dniflow trains on, at the same size, window, batch, optimiser and budget.
 
     node --import tsx bench/export-corpus.ts /tmp/moby-corpus
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/peers/char_lm_reference.py --data /tmp/moby-corpus \
         --ticks 20 [--epochs 40] [--ticks-per-epoch 1000] [--batch 32] [--hidden 256] [--lr 2e-3]
-        [--clip X] [--init torch|dniflow] [--fused-bias] [--loss mean|sum] [--seed 1] [--threads 1]
+        [--clip X] [--seed 1] [--threads 1]
 
-The data are bench/export-corpus.ts's files: the train / validation / test splits of dniflow's own
-loader (Moby Dick split 90/5/5) and its vocabulary (ids in its order; the .txt files are encoded
-with it and checked against the .ids files).
+The data are bench/export-corpus.ts's files: the train / validation / test splits of dniflow's
+loader (Moby Dick split 90/5/5) and their vocabulary (the .txt files are encoded with it and checked
+against the .ids files), so that both models see the same characters. Nothing of dniflow's order of
+work is reproduced: this is the textbook loop, with PyTorch's own initialisation and loss.
 
-Model and step (the textbook loop, as bench/peers/char_lm_torch.py): F.one_hot of the window's ids
--> nn.LSTM(V, H) (sequence first) from the carried state, detached between windows (truncation) ->
-nn.Linear(H, V) -> F.cross_entropy over all T*B ticks -> zero_grad, backward, [clip_grad_norm_ of
-all parameters when --clip], Adam(lr).step(). PyTorch's default initialisation unless
---init dniflow (what dniflow's LSTM and Linear start from: the fused gate bias 0 with the forget
-gate's at 1, Glorot-uniform readout weight, zero readout bias). nn.LSTM has two gate biases, b_ih
-and b_hh, each with its own Adam state, so the effective bias b_ih + b_hh moves up to twice as
-fast as dniflow's one fused bias; --fused-bias trains b_ih only (b_hh held at 0), as dniflow does.
-With --init dniflow --fused-bias --loss sum and dniflow's initial weights loaded, this loop follows
-dniflow's training trajectory window for window (checked to 1e-6 bits per character over 100
-windows of T = 20; see docs/RESULTS.md).
+Model and step (as bench/peers/char_lm_torch.py): F.one_hot of the window's ids -> nn.LSTM(V, H)
+(sequence first) from the carried state, detached between windows (truncation) -> nn.Linear(H, V)
+-> F.cross_entropy (mean) over all T*B ticks -> zero_grad, backward, [clip_grad_norm_ when --clip],
+Adam(lr).step().
 
-Data and schedule, as dniflow's text trainer (src/data/char-batches.ts, src/runtime/recurrent/):
-  * contiguous batching: the split cut into B lanes of L = len // B characters, lane b being
-    [b*L, (b+1)*L); a window is the next T characters of every lane, targets their successors;
-    only whole windows (len(lane) - 1 predictions per lane, the short tail dropped); at the end of
-    the split every lane starts over from zero state;
-  * an "epoch" is ceil(ticks_per_epoch / T) windows (1000 ticks per lane: 32 000 characters);
-  * after every epoch, validation bits per character: one pass of whole windows over the validation
-    split in min(B, len // (T + 1)) lanes from zero state carried across the windows, summed bits
-    over all predicted characters; the best epoch's weights (strictly lower figure) are kept and
-    scored the same way on the test split at the end.
-dniflow sums the per-tick loss over the window (mean over lanes); --loss sum does the same here
-(with Adam this changes only eps's weight and, with --clip, what the clip threshold means).
+Data and evaluation, as PyTorch's word-language-model example does them: the split cut into B
+contiguous lanes ("batchify"), a window the next T characters of every lane and targets their
+successors, the state carried along the lanes and reset when the split wraps; an "epoch" is
+ceil(ticks_per_epoch / T) windows; after each, validation bits per character over one pass of the
+validation split from a zero state; the best epoch's weights (strictly lower figure) scored the
+same way on the test split at the end.
 
 Prints one JSON line per epoch ({epoch, chars, train_bpc, valid_bpc, best_valid_bpc, seconds}) and a
 final {"summary": ...} line with the best epoch, its validation figure and the test figure.
@@ -116,21 +104,9 @@ class Windows:
         )
 
 
-def dniflow_init(model):
-    """dniflow's starting point: LSTM weights U(-1/sqrt(H), 1/sqrt(H)) (as PyTorch), one fused gate
-    bias 0 except the forget gate's 1, Glorot-uniform readout, zero readout bias."""
-    H = model.lstm.hidden_size
-    with torch.no_grad():
-        model.lstm.bias_ih_l0.zero_()
-        model.lstm.bias_ih_l0[H:2 * H] = 1.0
-        model.lstm.bias_hh_l0.zero_()
-        nn.init.xavier_uniform_(model.readout.weight)
-        model.readout.bias.zero_()
-
-
 @torch.no_grad()
 def evaluate(model, ids, batch, ticks):
-    """Bits per character over one pass of whole windows from zero state, as dniflow's evaluateText."""
+    """Bits per character over one pass of whole windows from zero state."""
     lanes = max(1, min(batch, len(ids) // (ticks + 1)))
     windows = Windows(ids, lanes, ticks)
     state = None
@@ -154,11 +130,6 @@ def main():
     parser.add_argument('--hidden', type=int, default=256)
     parser.add_argument('--lr', type=float, default=2e-3)
     parser.add_argument('--clip', type=float, default=None, help='clip_grad_norm_ of all parameters')
-    parser.add_argument('--init', choices=('torch', 'dniflow'), default='torch')
-    parser.add_argument('--fused-bias', action='store_true',
-                        help="one gate bias as dniflow's LSTM (bias_hh held at 0, not trained)")
-    parser.add_argument('--loss', choices=('mean', 'sum'), default='mean',
-                        help="mean over all ticks (PyTorch's default) or dniflow's sum over the window")
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--threads', type=int, default=1)
     args = parser.parse_args()
@@ -168,14 +139,7 @@ def main():
     meta, splits = load_corpus(args.data)
     V, T, B = meta['size'], args.ticks, args.batch
     model = CharLSTM(V, args.hidden)
-    if args.init == 'dniflow':
-        dniflow_init(model)
-    if args.fused_bias:
-        with torch.no_grad():
-            model.lstm.bias_ih_l0.add_(model.lstm.bias_hh_l0)
-            model.lstm.bias_hh_l0.zero_()
-        model.lstm.bias_hh_l0.requires_grad_(False)
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     train = Windows(splits['train'], B, T)
     windows_per_epoch = -(-args.ticks_per_epoch // T)
 
@@ -197,8 +161,6 @@ def main():
             loss = F.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))
             nats += loss.item() * targets.numel()
             count += targets.numel()
-            if args.loss == 'sum':
-                loss = loss * T
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if args.clip is not None:
@@ -234,9 +196,6 @@ def main():
         'batch': B,
         'lr': args.lr,
         'clip': args.clip,
-        'init': args.init,
-        'fused_bias': args.fused_bias,
-        'loss': args.loss,
         'seed': args.seed,
         'epochs': args.epochs,
         'ticks_per_epoch': args.ticks_per_epoch,
