@@ -28,8 +28,8 @@ import {
 import { checkRunDirectory, type RunDirectoryMode } from './run-directory.ts';
 import { openRunOutput } from './run-output.ts';
 import {
-  batchesPerEpoch,
   type EpochMetrics,
+  epochBatches,
   InterruptedError,
   type TrainEvent,
   type TrainerOptions,
@@ -200,7 +200,7 @@ export async function prepareRun(definition: GraphDefinition, options: RunOption
         `dniflow/runtime: ${normaliser} uses batch norm, which cannot train on one example; train on at least 2`,
       );
     if (resumed) {
-      const batches = batchesPerEpoch(data.train.count, batch, normaliser !== undefined);
+      const { batches } = epochBatches(data.train.count, batch, normaliser !== undefined);
       const { identity: run, start } = resumed;
       checkScheduleExtends(
         options.outDir!,

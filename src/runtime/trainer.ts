@@ -58,11 +58,16 @@ export interface TrainerOptions {
 }
 
 /**
- * Minibatches in an epoch of `count` examples. With `dropSingleLast` (batch norm cannot train on
- * one example), a last batch of a single example is skipped.
+ * Minibatches in an epoch of `count` examples, and whether its last one is skipped: with
+ * `dropSingleLast` (batch norm cannot train on one example), a last batch of a single example is.
  */
-export function batchesPerEpoch(count: number, batch: number, dropSingleLast: boolean): number {
-  return Math[dropSingleLast && count % batch === 1 ? 'floor' : 'ceil'](count / batch);
+export function epochBatches(
+  count: number,
+  batch: number,
+  dropSingleLast: boolean,
+): { batches: number; dropLast: boolean } {
+  const dropLast = dropSingleLast && count % batch === 1;
+  return { batches: Math[dropLast ? 'floor' : 'ceil'](count / batch), dropLast };
 }
 
 /** Where a resumed run takes up: what its checkpoint recorded after epoch `epoch`. */
@@ -221,8 +226,11 @@ export async function train(
   hasSyntheticPath = false,
 ): Promise<EpochMetrics[]> {
   const history: EpochMetrics[] = [...(options.start?.history ?? [])];
-  const dropLast = options.dropSingleLast === true && data.train.count % options.batch === 1;
-  const batches = batchesPerEpoch(data.train.count, options.batch, options.dropSingleLast === true);
+  const { batches, dropLast } = epochBatches(
+    data.train.count,
+    options.batch,
+    options.dropSingleLast === true,
+  );
   const shuffle = options.prng.stream('shuffle');
   if (options.start) shuffle.seek(options.start.shuffle);
   let step = options.start?.step ?? 0;

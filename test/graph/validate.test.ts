@@ -20,6 +20,15 @@ function fcn() {
     .loss('loss', 'softmaxCrossEntropy');
 }
 
+/** The FCN chained through, with `iface` on its hidden → out edge. */
+function fcnWithInterface(iface: unknown) {
+  return fcn()
+    .chain(['data', 'hidden'])
+    .connect('hidden', 'out', iface as InterfaceSpec)
+    .connect('out', 'loss')
+    .build();
+}
+
 describe('validateNetwork', () => {
   it('infers every shape and an execution order for a well-formed network', () => {
     const plan = validateNetwork(fcn().chain(['data', 'hidden', 'out', 'loss']).build());
@@ -84,11 +93,7 @@ describe('validateNetwork', () => {
   });
 
   it('rejects an unknown interface kind', () => {
-    const net = fcn()
-      .chain(['data', 'hidden'])
-      .connect('hidden', 'out', { kind: 'teleport' } as unknown as InterfaceSpec)
-      .connect('out', 'loss')
-      .build();
+    const net = fcnWithInterface({ kind: 'teleport' });
     expect(() => validateNetwork(net)).toThrow("edge hidden -> out has an unknown interface kind 'teleport'");
   });
 
@@ -119,11 +124,7 @@ describe('validateNetwork', () => {
 
   // Found by test/fuzz/train-inputs.test.ts: both were raw TypeErrors ("Cannot read properties of …").
   it('rejects an unlock interface without its gradient and input specs, naming the edge', () => {
-    const net = fcn()
-      .chain(['data', 'hidden'])
-      .connect('hidden', 'out', { kind: 'unlock' } as unknown as InterfaceSpec)
-      .connect('out', 'loss')
-      .build();
+    const net = fcnWithInterface({ kind: 'unlock' });
     expect(() => validateNetwork(net)).toThrow(
       "dniflow/graph: network 't': edge hidden -> out has an unlock interface without a dni gradient and a syntheticInput input",
     );
