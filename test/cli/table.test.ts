@@ -153,6 +153,22 @@ describe('dniflow table feedforward', () => {
       expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
       expect(result.stderr, args.join(' ')).toContain(message);
     }
+    // Issue 15: an --out that cannot be written used to fail only after every cell had trained.
+    const unwritable = await runMain(
+      'table',
+      'feedforward',
+      '--budget',
+      '100',
+      '--layers',
+      '3',
+      '--out',
+      out,
+    );
+    expect(unwritable.code).not.toBe(0);
+    expect(unwritable.stderr.trim()).toBe(
+      `dniflow/runtime: cannot write ${out}: its folder does not exist (ENOENT)`,
+    );
+    expect(unwritable.stdout).toBe('');
   });
 
   it('rejects a bad family or table name with exit code 2', async () => {
