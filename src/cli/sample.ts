@@ -13,9 +13,9 @@ export const SAMPLE_HELP = `Usage:
   dniflow sample <run-dir> [--chars N] [--prime TEXT] [--temperature X] [--seed S]
 
 Generates text from a character-level language model trained with dniflow train --out DIR
-(graphs/char-lm.ts): the parameters of its best validation epoch (DIR/checkpoint.ckpt) read the
-prime, then write N characters, one per tick, each drawn from the softmax of the logits. The same
-seed gives the same text.
+(graphs/char-lm.ts): the parameters of its best validation epoch (kept in DIR/checkpoint.ckpt,
+also across a --resume) read the prime, then write N characters, one per tick, each drawn from the
+softmax of the logits. The same seed gives the same text.
 
 Options:
   --chars N          characters to generate (default 200)
@@ -67,7 +67,8 @@ export function runSample(argv: string[]): number {
     );
   const saved = readCheckpoint(join(dir, run.checkpoint)).state;
   for (const [name, live] of Object.entries(modelParameters(built.engine))) {
-    const tensor = saved[name];
+    // The run's checkpoint keeps the best parameters under best/ (runs before resume had only them).
+    const tensor = saved[`best/${name}`] ?? saved[name];
     if (tensor === undefined || tensor.size !== live.size)
       throw new Error(`dniflow/cli: checkpoint in ${dir} has no tensor '${name}' of ${live.size} values`);
     live.data.set(tensor.data);

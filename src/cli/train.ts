@@ -119,6 +119,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       : undefined;
     if (dashboard) process.stderr.write(`dashboard: ${dashboard.url}\n`);
     return trainRecurrentCommand(
+      positionals[0],
       definition,
       { ...options, ticksPerEpoch, patience, clipNorm },
       json,
@@ -179,11 +180,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   } catch (error) {
     bar.clear();
     if (error instanceof InterruptedError) {
-      const where =
-        options.outDir === undefined
-          ? ''
-          : ` (continue with: dniflow train ${positionals[0]} --resume ${options.outDir})`;
-      process.stderr.write(`${error.message}${where}\n`);
+      process.stderr.write(`${error.message}${continueHint(positionals[0], options.outDir)}\n`);
       return signalExitCode(error.reason);
     }
     if (error instanceof RunDirectoryError || error instanceof ResumeMismatchError)
@@ -214,6 +211,7 @@ export async function runTrain(argv: string[]): Promise<number> {
 /** 128 + the signal's number, as a shell reports a process a signal ended. */
 /** `train` on a recurrent graph: one line per epoch of ticks (task difficulty, error, the state loop's SG). */
 async function trainRecurrentCommand(
+  graphFile: string,
   definition: GraphDefinition,
   options: Omit<RunOptions, 'clock'> & { ticksPerEpoch?: number; patience?: number; clipNorm?: number },
   json: boolean,
@@ -261,10 +259,10 @@ async function trainRecurrentCommand(
     return 0;
   } catch (error) {
     if (error instanceof InterruptedError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${error.message}${continueHint(graphFile, options.outDir)}\n`);
       return signalExitCode(error.reason);
     }
-    if (error instanceof RunDirectoryError)
+    if (error instanceof RunDirectoryError || error instanceof ResumeMismatchError)
       throw new UsageError(error.message.replace(/^dniflow\/runtime: /, ''));
     throw error;
   } finally {
@@ -272,6 +270,11 @@ async function trainRecurrentCommand(
     process.off('SIGTERM', onSignal);
     await dashboard?.close();
   }
+}
+
+/** What an interrupted run with a directory prints after its message: how to continue it. */
+function continueHint(graphFile: string, outDir: string | undefined): string {
+  return outDir === undefined ? '' : ` (continue with: dniflow train ${graphFile} --resume ${outDir})`;
 }
 
 /** A bad --set key or value is a usage mistake, like a bad flag (exit code 2). */

@@ -15,6 +15,13 @@ export interface CharWindow {
   readonly targets: Int32Array;
 }
 
+/** A CharBatcher's position: ticks taken per lane this epoch, windows this epoch, characters in all. */
+export interface CharBatcherState {
+  offset: number;
+  windowIndex: number;
+  seen: number;
+}
+
 export interface CharBatchOptions {
   /** Skip the short last window so that every window has exactly T ticks. */
   dropLast?: boolean;
@@ -104,6 +111,19 @@ export class CharBatcher {
     this.offset += ticks;
     this.seen += size;
     return { index: this.windowIndex++, ticks, inputs, targets };
+  }
+
+  /** Where the lanes are, for a checkpoint: `seek` continues from here. */
+  state(): CharBatcherState {
+    return { offset: this.offset, windowIndex: this.windowIndex, seen: this.seen };
+  }
+
+  seek(state: CharBatcherState): void {
+    if (!Number.isInteger(state.offset) || state.offset < 0 || state.offset > this.laneLength - 1)
+      throw new Error(`dniflow/data: character lanes of ${this.laneLength} have no position ${state.offset}`);
+    this.offset = state.offset;
+    this.windowIndex = state.windowIndex;
+    this.seen = state.seen;
   }
 
   /** Back to the start of every lane, for a new epoch (the caller resets its recurrent state). */

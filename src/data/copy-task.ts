@@ -121,6 +121,12 @@ export interface CopyWindow {
   readonly episodesEnded: number;
 }
 
+/** A CopyTaskStream's position (see `state`): counters as plain numbers, per-lane arrays as tensors. */
+export interface CopyStreamState {
+  counters: Record<'n' | 'r' | 'steps' | 'solved' | 'ended' | 'endedAtLevel' | 'ticks', number>;
+  tensors: Record<string, Tensor>;
+}
+
 /** The Copy / Repeat Copy stream with its curriculum; see the encoding at the top of this file. */
 export class CopyTaskStream {
   readonly kind: CopyTaskKind;
@@ -282,6 +288,72 @@ export class CopyTaskStream {
     this.steps++;
     this.endedAtLevel = 0;
     return true;
+  }
+
+  /**
+   * Everything the next windows depend on, for a checkpoint: the counters (exact in JSON), and per
+   * lane its episode (difficulty, position, length, pattern), stagger idle ticks and PRNG position.
+   */
+  state(): CopyStreamState {
+    const lanes = (values: Int32Array) => Tensor.from(values, [this.batch]);
+    return {
+      counters: {
+        n: this.level.n,
+        r: this.level.r,
+        steps: this.steps,
+        solved: this.solved,
+        ended: this.ended,
+        endedAtLevel: this.endedAtLevel,
+        ticks: this.tickCount,
+      },
+      tensors: {
+        laneN: lanes(this.laneN),
+        laneR: lanes(this.laneR),
+        laneStep: lanes(this.laneStep),
+        lanePos: lanes(this.lanePos),
+        laneTicks: lanes(this.laneTicks),
+        laneIdle: lanes(this.laneIdle),
+        patterns: Tensor.from(this.patterns, [this.batch, COPY_MAX_N]),
+        prngs: Tensor.from(
+          this.lanePrngs.flatMap((prng) => [...prng.position()]),
+          [this.batch, 12],
+        ),
+      },
+    };
+  }
+
+  /** Restores a `state()` of a stream of the same kind and batch; checks every size first. */
+  loadState(state: CopyStreamState): void {
+    const { counters: c, tensors: t } = state;
+    const sizes: Record<string, number> = {
+      laneN: this.batch,
+      laneR: this.batch,
+      laneStep: this.batch,
+      lanePos: this.batch,
+      laneTicks: this.batch,
+      laneIdle: this.batch,
+      patterns: this.batch * COPY_MAX_N,
+      prngs: this.batch * 12,
+    };
+    for (const [name, size] of Object.entries(sizes))
+      if (t[name]?.size !== size)
+        throw new Error(`dniflow/data: copy task state '${name}' must have ${size} values`);
+    const level = { n: c.n, r: c.r };
+    checkCopyLevel(this.kind, level);
+    this.level = level;
+    this.steps = c.steps;
+    this.solved = c.solved;
+    this.ended = c.ended;
+    this.endedAtLevel = c.endedAtLevel;
+    this.tickCount = c.ticks;
+    this.laneN.set(t.laneN.data);
+    this.laneR.set(t.laneR.data);
+    this.laneStep.set(t.laneStep.data);
+    this.lanePos.set(t.lanePos.data);
+    this.laneTicks.set(t.laneTicks.data);
+    this.laneIdle.set(t.laneIdle.data);
+    this.patterns.set(t.patterns.data);
+    for (const [b, prng] of this.lanePrngs.entries()) prng.seek(t.prngs.data.subarray(12 * b, 12 * b + 12));
   }
 
   private startEpisode(b: number): void {

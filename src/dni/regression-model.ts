@@ -174,6 +174,30 @@ export class RegressionModel implements SyntheticModel {
   }
 
   /**
+   * Copies of the stored inputs of the predictions awaiting `learn`, by step: with `state()`,
+   * what a checkpoint needs to continue a run whose predictions cross it (a recurrent boundary).
+   */
+  pendingInputs(): Map<number, Tensor> {
+    return new Map(this.pendingSteps().map((step) => [step, this.pending.get(step)!.clone()]));
+  }
+
+  /** Replaces the pending predictions by `pendingInputs()`'s (a later `learn` recomputes each). */
+  loadPendingInputs(inputs: ReadonlyMap<number, Tensor>): void {
+    const sample = sizeOf(this.stack.networkInputShape);
+    for (const [step, input] of inputs)
+      if (input.rank < 1 || input.size !== input.shape[0] * sample)
+        throw new Error(
+          `dniflow/dni: model '${this.name}' pending input for step ${step} has shape [${input.shape.join(', ')}]`,
+        );
+    for (const step of this.pendingSteps()) this.release(step);
+    for (const [step, input] of inputs) {
+      const stored = this.acquire(input.shape[0]);
+      stored.data.set(input.data);
+      this.pending.set(step, stored);
+    }
+  }
+
+  /**
    * ∂L/∂input of the latest `learn` as [B, ...inputShape] (model-owned, valid until the next learn):
    * for auxiliary losses whose gradient *should* reach the input (the future-gradient head, paper
    * §3.2). Only for context-free models.

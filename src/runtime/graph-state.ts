@@ -2,7 +2,7 @@ import type { SyntheticModel } from '../dni/synthetic-model.ts';
 import { Tensor } from '../tensor/tensor.ts';
 import type { Edge } from './graph-edges.ts';
 import type { ModuleProcess } from './module-process.ts';
-import { captureState, restoreState } from './state.ts';
+import { captureModelState, captureState, restoreModelState, restoreState } from './state.ts';
 
 /**
  * `split`/`merge` for a running network (DESIGN.md, "State"): everything a run has learned or drawn,
@@ -22,14 +22,8 @@ export function captureGraphState(
     if (compute.coin) state[`${node}/pUpdate.prng`] = new Tensor(compute.coin.position(), [12]);
   }
   for (const edge of edges) {
-    for (const [role, model] of syntheticModels(edge)) {
-      const saved = model.state();
-      const prefix = `${edge.label}/${role}/`;
-      for (const [name, tensor] of Object.entries(saved.tensors)) state[`${prefix}${name}`] = tensor;
-      for (const [name, slot] of Object.entries(saved.optimizer.slots))
-        state[`${prefix}optim.${name}`] = slot;
-      state[`${prefix}optim.step`] = Tensor.from([saved.optimizer.step], [1]);
-    }
+    for (const [role, model] of syntheticModels(edge))
+      captureModelState(`${edge.label}/${role}/`, model, state);
     const table = edge.wired.staleTable;
     if (table) {
       const { rows, seen } = table.state();
@@ -62,16 +56,8 @@ export function restoreGraphState(
     if (compute.coin) compute.coin.seek(need(`${node}/pUpdate.prng`).data);
   }
   for (const edge of edges) {
-    for (const [role, model] of syntheticModels(edge)) {
-      const prefix = `${edge.label}/${role}/`;
-      const current = model.state();
-      const tensors: Record<string, Tensor> = {};
-      for (const name of Object.keys(current.tensors)) tensors[name] = need(`${prefix}${name}`);
-      const slots: Record<string, Tensor> = {};
-      for (const name of Object.keys(current.optimizer.slots)) slots[name] = need(`${prefix}optim.${name}`);
-      const step = need(`${prefix}optim.step`).data[0];
-      model.loadState({ tensors, optimizer: { ...current.optimizer, step, slots } });
-    }
+    for (const [role, model] of syntheticModels(edge))
+      restoreModelState(`${edge.label}/${role}/`, model, state);
     const table = edge.wired.staleTable;
     if (table)
       table.loadState({ rows: need(`${edge.label}/stale/rows`), seen: need(`${edge.label}/stale/seen`) });

@@ -75,25 +75,14 @@ export interface ResumePoint {
 }
 
 export function readResumePoint(dir: string): ResumePoint {
-  const path = join(dir, 'checkpoint.ckpt');
-  if (!existsSync(path))
-    throw new ResumeMismatchError(
-      dir,
-      'it holds no checkpoint yet (the run stopped before its first epoch ended); start it again with --overwrite',
-    );
-  const checkpoint = readCheckpoint(path);
-  const meta = checkpoint.meta as Partial<RunIdentity> & {
+  const { identity, checkpoint, path } = readRunCheckpoint(dir);
+  const { epoch, step, shuffle, history } = checkpoint.meta as {
     epoch?: number;
     step?: number;
     shuffle?: (number | null)[];
     history?: EpochMetrics[];
   };
-  const { epoch, step, shuffle, history } = meta;
   if (
-    typeof meta.graph !== 'string' ||
-    typeof meta.version !== 'string' ||
-    typeof meta.params !== 'object' ||
-    typeof meta.set !== 'object' ||
     !Number.isInteger(epoch) ||
     !Number.isInteger(step) ||
     !Array.isArray(shuffle) ||
@@ -101,11 +90,48 @@ export function readResumePoint(dir: string): ResumePoint {
   )
     throw new ResumeMismatchError(dir, `${path} does not record its run (written by an older dniflow?)`);
   return {
-    identity: meta as RunIdentity,
+    identity,
     checkpoint,
     // JSON has no NaN: the PRNG position's "no cached normal" NaNs were stored as null.
     start: { epoch: epoch!, step: step!, shuffle: shuffle.map((v) => v ?? Number.NaN), history },
   };
+}
+
+/**
+ * A run directory's checkpoint with the identity of its run (feed-forward and recurrent runs alike),
+ * refused unless it records one: what each runtime's own resume point is read from.
+ */
+export function readRunCheckpoint(dir: string): {
+  identity: RunIdentity;
+  checkpoint: Checkpoint;
+  path: string;
+} {
+  const path = join(dir, 'checkpoint.ckpt');
+  if (!existsSync(path))
+    throw new ResumeMismatchError(
+      dir,
+      'it holds no checkpoint yet (the run stopped before its first epoch ended); start it again with --overwrite',
+    );
+  const checkpoint = readCheckpoint(path);
+  const meta = checkpoint.meta as Partial<RunIdentity>;
+  if (
+    typeof meta.graph !== 'string' ||
+    typeof meta.version !== 'string' ||
+    typeof meta.params !== 'object' ||
+    typeof meta.set !== 'object'
+  )
+    throw new ResumeMismatchError(dir, `${path} does not record its run (written by an older dniflow?)`);
+  return { identity: meta as RunIdentity, checkpoint, path };
+}
+
+/**
+ * A setting a resume may repeat but not change: the recorded value, or a ResumeMismatchError
+ * naming both.
+ */
+export function keepRecorded<T>(dir: string, name: string, asked: T | undefined, recorded: T): T {
+  if (asked !== undefined && asked !== recorded)
+    throw new ResumeMismatchError(dir, `${name} ${asked} was asked, the run has ${recorded ?? 'none'}`);
+  return recorded;
 }
 
 /** What a run is asked to be; anything left out is taken from the run being resumed. */
@@ -129,7 +155,7 @@ export interface RunRequest {
  */
 export function resumeSettings(
   dir: string,
-  point: ResumePoint,
+  point: { identity: RunIdentity; start: { epoch: number } },
   definition: GraphDefinition,
   request: RunRequest,
 ): Required<Omit<RunRequest, 'trainLimit' | 'testLimit' | 'lrSchedule'>> &
@@ -149,11 +175,8 @@ export function resumeSettings(
     refuse(
       `its parameters differ: ${changed.map((k) => `${k}=${params[k]} (the run has ${run.params[k]})`).join(', ')}`,
     );
-  const same = <T>(name: string, asked: T | undefined, recorded: T): T => {
-    if (asked !== undefined && asked !== recorded)
-      refuse(`${name} ${asked} was asked, the run has ${recorded ?? 'none'}`);
-    return recorded;
-  };
+  const same = <T>(name: string, asked: T | undefined, recorded: T): T =>
+    keepRecorded(dir, name, asked, recorded);
   const epochs = request.epochs ?? run.epochs;
   if (epochs <= point.start.epoch)
     refuse(`it has trained ${point.start.epoch} of ${epochs} epochs already; ask for more epochs to go on`);

@@ -28,7 +28,12 @@ describe('train on a recurrent graph', () => {
     expect(lines[0]).toMatchObject({ task: 'copy', epoch: 1, ticks: 30 });
     expect(lines[2]).toMatchObject({ done: true, method: 'dni-aux', window: 3 });
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
-    expect(run).toMatchObject({ status: 'completed', epochs_done: 2, checkpoint: null, method: 'dni-aux' });
+    expect(run).toMatchObject({
+      status: 'completed',
+      epochs_done: 2,
+      checkpoint: 'checkpoint.ckpt',
+      method: 'dni-aux',
+    });
     expect(readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
   });
 

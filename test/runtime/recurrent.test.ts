@@ -164,9 +164,6 @@ describe('the recurrent runtime (paper §3.2, DESIGN.md item 8)', () => {
     await expect(runRecurrentGraph(repeatCopy, { clock, scheduler: 'workers' })).rejects.toThrow(
       "dniflow/runtime: graph 'repeat-copy' is recurrent; only --scheduler lockstep runs recurrent modules so far",
     );
-    await expect(runRecurrentGraph(repeatCopy, { clock, resume: true, outDir: '/tmp/x' })).rejects.toThrow(
-      'resuming recurrent runs is not supported yet',
-    );
     await expect(runRecurrentGraph(repeatCopy, { clock, trainLimit: 5 })).rejects.toThrow(
       '--train-limit and --test-limit do not apply',
     );

@@ -1,5 +1,11 @@
 import { type CopyTaskStream, copyEpisodeTicks } from '../../data/copy-task.ts';
 
+export interface CurriculumState {
+  bits: number;
+  ticks: number;
+  settling: number;
+}
+
 /**
  * Drives the Copy / Repeat Copy curriculum (DESIGN.md, "Data") from the training error: the error
  * in bits per target tick is averaged over about one episode's targets per lane, then reported to
@@ -13,6 +19,17 @@ export class CopyCurriculum {
   private settling = 0;
 
   constructor(readonly stream: CopyTaskStream) {}
+
+  /** The error summed toward the next report and the ticks still to skip: a checkpoint's. */
+  state(): CurriculumState {
+    return { bits: this.bits, ticks: this.ticks, settling: this.settling };
+  }
+
+  loadState(state: CurriculumState): void {
+    this.bits = state.bits;
+    this.ticks = state.ticks;
+    this.settling = state.settling;
+  }
 
   /** Adds one window's error; returns whether the task got harder. */
   observe(windowTicks: number, bits: number, targetTicks: number): boolean {

@@ -73,6 +73,22 @@ export class RecurrentCore {
     return result.outputs;
   }
 
+  /** The state (h, c) [B, H] carried into the next window (live), null before the first window. */
+  get carried(): { h: Tensor; c: Tensor } | null {
+    return this.h === null ? null : { h: this.h, c: this.c! };
+  }
+
+  /** Carries `h` and `c` (copied) into the next window, as a resumed run does. */
+  carry(h: Tensor, c: Tensor): void {
+    const H = this.lstm.hiddenSize;
+    if (h.rank !== 2 || h.shape[1] !== H || c.size !== h.size)
+      throw new Error(
+        `dniflow/runtime: recurrent module '${this.name}' carries [lanes, ${H}] states, got h [${h.shape.join(', ')}] and c [${c.shape.join(', ')}]`,
+      );
+    this.h = h.clone();
+    this.c = c.clone();
+  }
+
   /** Forgets the carried state (the lanes start afresh): nothing crosses into the next window. */
   resetState(): void {
     this.h?.data.fill(0);

@@ -1,3 +1,4 @@
+import type { Tensor } from '../../tensor/tensor.ts';
 import type { Clock } from '../clock.ts';
 import { NonFiniteOutput } from '../module-compute.ts';
 import { DEFAULT_MAX_LOSS, DivergenceError, InterruptedError } from '../trainer.ts';
@@ -58,10 +59,27 @@ export interface RecurrentTrainOptions {
   maxLoss?: number;
   /** Text: stop after this many epochs without a better validation figure (default: never). */
   patience?: number;
-  /** Text: called when the validation figure improves, with the parameters that gave it live. */
-  onBest?: (epoch: number) => void;
+  /**
+   * Called at each epoch's end, before `onEpoch`, with what the trainer holds beyond the run's own
+   * state: a checkpoint of both continues the run exactly (recurrent-state.ts).
+   */
+  onCheckpoint?: (progress: RecurrentProgress) => void;
+  /** A resumed run's progress, from its checkpoint; the run's own state is restored already. */
+  start?: RecurrentProgress;
   /** Multiplies the core's and the readout's learning rates at an epoch (0-based). */
   lrSchedule?: (epoch: number) => number;
+}
+
+/**
+ * The trainer's part of a run at an epoch boundary: the epochs done and their metrics, the seconds
+ * they took, and for text runs the characters seen and the best validation point with its
+ * parameters (live in `best`: copy them to keep them).
+ */
+export interface RecurrentProgress {
+  epoch: number;
+  history: RecurrentEpochMetrics[];
+  seconds: number;
+  text?: { chars: number; bestValid: number; bestEpoch: number; best: Record<string, Tensor> };
 }
 
 /** A text run's result beyond its epochs: the test figure of the best validation parameters. */
@@ -135,9 +153,10 @@ class EpochSums {
 
 async function trainCopy(run: CopyRun, options: RecurrentTrainOptions): Promise<CopyEpochMetrics[]> {
   const { stream, curriculum, window } = run;
-  const history: CopyEpochMetrics[] = [];
-  const start = options.clock.now();
-  for (let epoch = 0; epoch < options.epochs; epoch++) {
+  const history = [...(options.start?.history ?? [])] as CopyEpochMetrics[];
+  // The wall clock counts on from the seconds the run had taken before a resume.
+  const start = options.clock.now() - (options.start?.seconds ?? 0);
+  for (let epoch = options.start?.epoch ?? 0; epoch < options.epochs; epoch++) {
     scheduleEpoch(run, options, epoch);
     const sums = new EpochSums();
     for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window) {
@@ -159,6 +178,7 @@ async function trainCopy(run: CopyRun, options: RecurrentTrainOptions): Promise<
       ...sums.synthetic(options.clock.now() - start),
     };
     history.push(metrics);
+    options.onCheckpoint?.({ epoch: epoch + 1, history, seconds: metrics.seconds });
     options.onEpoch?.(metrics);
   }
   return history;
@@ -169,13 +189,17 @@ async function trainText(
   options: RecurrentTrainOptions,
 ): Promise<{ history: TextEpochMetrics[]; text: TextOutcome }> {
   const { engine, corpus, train, window } = run;
-  const history: TextEpochMetrics[] = [];
-  const start = options.clock.now();
+  const resumed = options.start;
+  const history = [...(resumed?.history ?? [])] as TextEpochMetrics[];
+  const start = options.clock.now() - (resumed?.seconds ?? 0);
   const best = new ParameterSnapshot(engine);
-  let bestValid = Number.POSITIVE_INFINITY;
-  let bestEpoch = 0;
-  let chars = 0;
-  for (let epoch = 0; epoch < options.epochs; epoch++) {
+  if (resumed?.text) best.load(resumed.text.best);
+  let bestValid = resumed?.text?.bestValid ?? Number.POSITIVE_INFINITY;
+  let bestEpoch = resumed?.text?.bestEpoch ?? 0;
+  let chars = resumed?.text?.chars ?? 0;
+  for (let epoch = resumed?.epoch ?? 0; epoch < options.epochs; epoch++) {
+    // Checked before the epoch, so that a resumed run that had stopped early stays stopped.
+    if (options.patience !== undefined && epoch - bestEpoch >= options.patience) break;
     scheduleEpoch(run, options, epoch);
     const sums = new EpochSums();
     for (let ticks = 0; ticks < options.ticksPerEpoch; ticks += window) {
@@ -190,7 +214,6 @@ async function trainText(
       bestValid = valid;
       bestEpoch = epoch + 1;
       best.take();
-      options.onBest?.(bestEpoch);
     }
     const metrics: TextEpochMetrics = {
       task: 'text',
@@ -202,8 +225,13 @@ async function trainText(
       ...sums.synthetic(options.clock.now() - start),
     };
     history.push(metrics);
+    options.onCheckpoint?.({
+      epoch: epoch + 1,
+      history,
+      seconds: metrics.seconds,
+      text: { chars, bestValid, bestEpoch, best: best.saved },
+    });
     options.onEpoch?.(metrics);
-    if (options.patience !== undefined && epoch + 1 - bestEpoch >= options.patience) break;
   }
   best.restore();
   return { history, text: { best_epoch: bestEpoch, test_bpc: evaluateText(run, corpus.test) } };

@@ -6,14 +6,20 @@ import { validateNetwork } from '../../graph/validate.ts';
 import { backend } from '../../tensor/backend-registry.ts';
 import { Prng } from '../../tensor/prng.ts';
 import { writeCheckpoint } from '../checkpoint.ts';
-import { codeVersion } from '../resume.ts';
+import {
+  codeVersion,
+  keepRecorded,
+  ResumeMismatchError,
+  readRunCheckpoint,
+  resumeSettings,
+} from '../resume.ts';
 import type { RunOptions } from '../run.ts';
-import { checkRunDirectory } from '../run-directory.ts';
+import { checkRunDirectory, type RunDirectoryMode } from '../run-directory.ts';
 import { openRunOutput } from '../run-output.ts';
 import { InterruptedError } from '../trainer.ts';
 import { buildRecurrentRun, isRecurrentNetwork } from './build.ts';
+import { captureRecurrentCheckpoint, restoreRecurrentCheckpoint } from './recurrent-state.ts';
 import { type RecurrentEpochMetrics, type TextOutcome, trainRecurrent } from './recurrent-trainer.ts';
-import { modelParameters } from './sample.ts';
 
 /** Ticks per lane in an epoch when a stream graph's training block does not say. */
 export const DEFAULT_TICKS_PER_EPOCH = 5000;
@@ -44,9 +50,10 @@ function refuse(why: string): never {
 }
 
 /**
- * Trains a recurrent graph (Copy / Repeat Copy) on the lockstep schedule, window by window, with the
- * run directory written as for feed-forward runs (run.json with its status, metrics.jsonl). What
- * this runtime cannot do yet is refused before any work: other schedulers, resume, data limits.
+ * Trains a recurrent graph (Copy / Repeat Copy, a character LM) on the lockstep schedule, window by
+ * window, with the run directory written as for feed-forward runs (run.json with its status,
+ * metrics.jsonl, and a checkpoint after every epoch that `resume` continues bit for bit). What this
+ * runtime cannot do yet is refused before any work: other schedulers, data limits, step schedules.
  */
 export async function runRecurrentGraph(
   definition: GraphDefinition,
@@ -55,14 +62,17 @@ export async function runRecurrentGraph(
   const name = definition.name;
   if ((options.scheduler ?? 'lockstep') !== 'lockstep')
     refuse(`graph '${name}' is recurrent; only --scheduler lockstep runs recurrent modules so far`);
-  if (options.resume) refuse(`graph '${name}' is recurrent; resuming recurrent runs is not supported yet`);
   if (options.trainLimit !== undefined || options.testLimit !== undefined)
     refuse(`graph '${name}' trains on an endless stream; --train-limit and --test-limit do not apply`);
   if (options.lrSchedule !== undefined || options.steps !== undefined)
     refuse(`graph '${name}' is recurrent; schedules and budgets on steps apply to feed-forward graphs only`);
-  const mode = options.overwrite ? 'overwrite' : 'new';
+  const mode: RunDirectoryMode = options.resume ? 'resume' : options.overwrite ? 'overwrite' : 'new';
+  if (options.resume && options.outDir === undefined)
+    refuse('resume needs the run directory (outDir) to continue');
   if (options.outDir !== undefined) checkRunDirectory(options.outDir, mode);
-  const set = options.set ?? {};
+  const resumed = options.resume ? readRunCheckpoint(options.outDir!) : undefined;
+  const settings = resumed ? resumeRecurrent(options.outDir!, resumed, definition, options) : options;
+  const set = settings.set ?? {};
   const params = resolveParams(definition, set);
   const defaults = trainingDefaults(definition, params);
   if (defaults.lrScheduleSteps !== undefined)
@@ -71,16 +81,17 @@ export async function runRecurrentGraph(
     );
   const network = definition.build(params);
   const plan = validateNetwork(network);
-  const seed = options.seed ?? 1;
-  const epochs = options.epochs ?? defaults.epochs;
-  const batch = options.batch ?? defaults.batch;
+  const seed = settings.seed ?? 1;
+  const epochs = settings.epochs ?? defaults.epochs;
+  const batch = settings.batch ?? defaults.batch;
   checkMemory(network, plan, batch, totalmem());
-  const lr = options.lr ?? defaults.lr;
-  const ticksPerEpoch = options.ticksPerEpoch ?? defaults.ticksPerEpoch ?? DEFAULT_TICKS_PER_EPOCH;
+  const lr = settings.lr ?? defaults.lr;
+  const ticksPerEpoch = settings.ticksPerEpoch ?? defaults.ticksPerEpoch ?? DEFAULT_TICKS_PER_EPOCH;
   const prng = new Prng(seed);
   const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
-  const clipNorm = options.clipNorm ?? defaults.clipNorm;
+  const clipNorm = resumed ? settings.clipNorm : (options.clipNorm ?? defaults.clipNorm);
   const run = buildRecurrentRun(network, plan, prng.stream('init'), { batch, optimizer, clipNorm });
+  const start = resumed ? restoreRecurrentCheckpoint(run, resumed.checkpoint) : undefined;
   const summary = {
     graph: name,
     params,
@@ -93,6 +104,17 @@ export async function runRecurrentGraph(
     seed,
     clip_norm: clipNorm ?? null,
   };
+  // What the run is (RunIdentity and the recurrent settings): recorded in run.json and every checkpoint.
+  const identity = {
+    ...summary,
+    set,
+    version: codeVersion(),
+    scheduler: 'lockstep',
+    train_limit: null,
+    test_limit: null,
+    lr_schedule: null,
+    patience: settings.patience ?? null,
+  };
   const output =
     options.outDir === undefined
       ? undefined
@@ -100,18 +122,13 @@ export async function runRecurrentGraph(
           options.outDir,
           mode,
           {
-            ...summary,
-            set,
-            version: codeVersion(),
-            scheduler: 'lockstep',
+            ...identity,
             backend: backend().name,
             network: networkToJSON(network),
             // A text run's vocabulary, in id order: what sampling from the run decodes with.
             ...(run.kind === 'text' ? { vocabulary: run.corpus.vocabulary.chars.join('') } : {}),
           },
-          [],
-          // Text runs keep their best parameters (what `dniflow sample` reads); Copy runs none yet.
-          { checkpoints: run.kind === 'text' },
+          start?.history,
         );
   try {
     const { history, text } = await trainRecurrent(run, {
@@ -120,12 +137,13 @@ export async function runRecurrentGraph(
       clock: options.clock,
       signal: options.signal,
       maxLoss: options.maxLoss,
-      patience: options.patience,
+      patience: settings.patience,
       lrSchedule: defaults.lrSchedule,
-      onBest: (epoch) => {
-        if (output === undefined) return;
-        const meta = { graph: name, epoch, kind: 'best-validation' };
-        writeCheckpoint(output.checkpointPath, { meta, state: modelParameters(run.engine) });
+      start,
+      // The checkpoint first, then the metrics: a crash leaves the other files at most an epoch behind.
+      onCheckpoint: (progress) => {
+        if (output !== undefined)
+          writeCheckpoint(output.checkpointPath, captureRecurrentCheckpoint(run, progress, identity));
       },
       onEpoch: (metrics) => {
         output?.epoch(metrics);
@@ -139,4 +157,45 @@ export async function runRecurrentGraph(
     output?.finish(error instanceof InterruptedError ? 'interrupted' : 'failed', error);
     throw error;
   }
+}
+
+type RecurrentRequest = RunOptions & { ticksPerEpoch?: number; patience?: number; clipNorm?: number };
+
+/**
+ * The settings a recurrent resume continues with: the run's, which the request may repeat but not
+ * change (resumeSettings for those feed-forward runs share; here also the ticks per epoch, the
+ * gradient clip and the patience), and `epochs`, the total to reach.
+ */
+function resumeRecurrent(
+  dir: string,
+  point: ReturnType<typeof readRunCheckpoint>,
+  definition: GraphDefinition,
+  request: RecurrentRequest,
+): RecurrentRequest {
+  const meta = point.checkpoint.meta as {
+    epoch?: number;
+    ticks_per_epoch?: number;
+    clip_norm?: number | null;
+    patience?: number | null;
+    recurrent?: unknown;
+  };
+  if (
+    !Number.isInteger(meta.epoch) ||
+    !Number.isInteger(meta.ticks_per_epoch) ||
+    meta.recurrent === undefined
+  )
+    throw new ResumeMismatchError(dir, `${point.path} does not record a recurrent run`);
+  const settings = resumeSettings(
+    dir,
+    { identity: point.identity, start: { epoch: meta.epoch! } },
+    definition,
+    request,
+  );
+  return {
+    ...request,
+    ...settings,
+    ticksPerEpoch: keepRecorded(dir, 'ticks per epoch', request.ticksPerEpoch, meta.ticks_per_epoch),
+    clipNorm: keepRecorded(dir, 'clip', request.clipNorm, meta.clip_norm ?? undefined),
+    patience: keepRecorded(dir, 'patience', request.patience, meta.patience ?? undefined),
+  };
 }

@@ -2,6 +2,7 @@ import type { CharIds } from '../../data/vocabulary.ts';
 import { Tensor } from '../../tensor/tensor.ts';
 import type { TextRun } from './build.ts';
 import type { RecurrentEngine } from './recurrent-engine.ts';
+import { modelParameters } from './sample.ts';
 import { TextWindows } from './text-windows.ts';
 import type { TokenWindow } from './window-loss.ts';
 
@@ -28,19 +29,28 @@ export function evaluateText(run: TextRun, ids: CharIds): number {
 
 /** A copy of the core's and the readout's parameters (the best validation point), to restore later. */
 export class ParameterSnapshot {
-  private readonly live: Tensor[];
-  private readonly saved: Float32Array[];
+  private readonly live: Record<string, Tensor>;
+  /** The copies, by modelParameters' names: what a checkpoint keeps for the test figure and sampling. */
+  readonly saved: Record<string, Tensor>;
 
   constructor(engine: RecurrentEngine<TokenWindow>) {
-    this.live = [...engine.core.lstm.parameters(), ...engine.readout.layers.parameters()].map((p) => p.value);
-    this.saved = this.live.map((t) => t.data.slice());
+    this.live = modelParameters(engine);
+    this.saved = Object.fromEntries(Object.entries(this.live).map(([name, t]) => [name, t.clone()]));
   }
 
   take(): void {
-    for (let i = 0; i < this.live.length; i++) this.saved[i].set(this.live[i].data);
+    for (const [name, t] of Object.entries(this.live)) this.saved[name].data.set(t.data);
   }
 
   restore(): void {
-    for (let i = 0; i < this.live.length; i++) this.live[i].data.set(this.saved[i]);
+    for (const [name, t] of Object.entries(this.live)) t.data.set(this.saved[name].data);
+  }
+
+  /** Replaces the copies by `from`'s (a resumed run's best point); checks every name and size first. */
+  load(from: Record<string, Tensor>): void {
+    for (const [name, t] of Object.entries(this.saved))
+      if (from[name]?.size !== t.size)
+        throw new Error(`dniflow/runtime: best parameters have no tensor '${name}' of ${t.size} values`);
+    for (const [name, t] of Object.entries(this.saved)) t.data.set(from[name].data);
   }
 }
