@@ -80,7 +80,10 @@ Options:
   --json             print one JSON object per line instead of text (no progress bar)
   -h, --help         show this help
 
-Recurrent graphs run on the lockstep scheduler, without checkpoints or --resume so far.
+Recurrent graphs run on the lockstep scheduler; they checkpoint after every epoch and --resume
+continues them bit for bit (carried state, synthetic-gradient models, Copy curriculum, text
+position, best parameters), with --ticks, --clip and --patience kept as the run's.
+Multi-network systems cannot resume yet.
 Each epoch's JSON line has "epoch", "train_loss", "test_error" (percent) and "seconds".
 Under nats, a partition process that exits, hangs or loses its connection ends the run within
 5 s with an error naming its modules, pid and host.

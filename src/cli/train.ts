@@ -208,7 +208,6 @@ export async function runTrain(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** 128 + the signal's number, as a shell reports a process a signal ended. */
 /** `train` on a recurrent graph: one line per epoch of ticks (task difficulty, error, the state loop's SG). */
 async function trainRecurrentCommand(
   graphFile: string,
@@ -298,6 +297,7 @@ function formatRecurrentEpoch(m: RecurrentEpochMetrics): string {
   return `epoch ${m.epoch}  ${progress}${sg}${aux}  ${m.seconds.toFixed(1)}s`;
 }
 
+/** 128 + the signal's number, as a shell reports a process a signal ended. */
 function signalExitCode(signal: string): number {
   return signal === 'SIGINT' ? 130 : signal === 'SIGTERM' ? 143 : 1;
 }

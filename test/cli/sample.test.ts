@@ -48,6 +48,19 @@ describe('dniflow sample', () => {
     expect(/^[a-z .]*$/.test(text)).toBe(true);
   }, 60_000);
 
+  it('samples the same text from a run trained 1 epoch then resumed to 2 (the best parameters cross the resume)', () => {
+    const halves = join(dir, 'halves');
+    const args = [GRAPH, '--set', `text=${corpus}`, '--set', 'units=16', '--batch', '4', '--ticks', '40'];
+    const first = dniflow('train', ...args, '--epochs', '1', '--out', halves);
+    expect(first.status, first.stderr).toBe(0);
+    const resumed = dniflow('train', GRAPH, '--resume', halves, '--epochs', '2');
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const a = dniflow('sample', runDir, '--chars', '50', '--prime', 'the ', '--seed', '3');
+    const b = dniflow('sample', halves, '--chars', '50', '--prime', 'the ', '--seed', '3');
+    expect(b.status, b.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+  }, 60_000);
+
   it('refuses a prime outside the vocabulary, a directory without a run, and a bad temperature', () => {
     const prime = dniflow('sample', runDir, '--prime', 'Zebra');
     expect(prime.status).toBe(2);

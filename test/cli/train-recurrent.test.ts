@@ -64,7 +64,7 @@ describe('train on a recurrent graph', () => {
     expect(refused.stderr).toContain('only --scheduler lockstep runs recurrent modules so far');
   });
 
-  it('SIGTERM stops it at the next windows, marks the directory interrupted and exits 143', async () => {
+  it('SIGTERM stops it at the next windows, marks the directory interrupted and exits 143; --resume continues it', async () => {
     const dir = freshDir();
     const { code, stderr, milliseconds } = await interruptAfterFirstLine([
       ...tiny,
@@ -78,6 +78,39 @@ describe('train on a recurrent graph', () => {
     expect(code).toBe(143);
     expect(milliseconds).toBeLessThan(5000);
     expect(stderr).toContain('dniflow/runtime: training interrupted (SIGTERM)');
-    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status).toBe('interrupted');
+    expect(stderr).toContain(`(continue with: dniflow train ${GRAPH} --resume ${dir})`);
+    const interrupted = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(interrupted.status).toBe('interrupted');
+    // --resume continues it from its last checkpoint to the total asked.
+    const total = interrupted.epochs_done + 1;
+    const resumed = spawnSync(
+      process.execPath,
+      [BIN, 'train', GRAPH, '--resume', dir, '--epochs', `${total}`],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toMatchObject({
+      status: 'completed',
+      epochs_done: total,
+    });
+    const epochs = readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).epoch);
+    expect(epochs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    // Another seed is refused as a usage error naming it.
+    const refused = spawnSync(
+      process.execPath,
+      [BIN, 'train', GRAPH, '--resume', dir, '--seed', '9', '--epochs', `${total + 1}`],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('seed 9 was asked, the run has 1');
   }, 60_000);
 });
