@@ -118,4 +118,17 @@ describe('CharBatcher', () => {
     expect(() => new CharBatcher(counting(5), 6, 1)).toThrow('give lanes of 0');
     expect(() => new CharBatcher(ids, 10, 9)).not.toThrow();
   });
+
+  it('seek(state()) continues the lanes where they were, counting characters on', () => {
+    const ids = counting(100);
+    const a = new CharBatcher(ids, 3, 4);
+    for (let i = 0; i < 3; i++) a.next();
+    const b = new CharBatcher(ids, 3, 4);
+    b.seek(a.state());
+    const [x, y] = [a.next()!, b.next()!];
+    expect(y.index).toBe(x.index);
+    expect(lane(y, 1, 3)).toEqual(lane(x, 1, 3));
+    expect(b.charsSeen).toBe(a.charsSeen);
+    expect(() => b.seek({ offset: 99, windowIndex: 0, seen: 0 })).toThrow('have no position 99');
+  });
 });

@@ -155,4 +155,20 @@ describe('pending predictions and asynchronous learning', () => {
     }
     expect(m.learn(1, targets[0]).cosine).toBeCloseTo(dot / Math.sqrt(pp * squares), 6);
   });
+
+  it('pendingInputs() loaded into another model carries its predictions: a later learn gives the same update', () => {
+    const a = model('linear');
+    const b = model('linear');
+    const input = normalTensor([2, 5], 1);
+    const target = normalTensor([2, 5], 2);
+    a.predict(3, input);
+    b.loadState(a.state());
+    b.loadPendingInputs(a.pendingInputs());
+    expect(b.pendingSteps()).toEqual([3]);
+    expect(b.learn(3, target)).toEqual(a.learn(3, target));
+    expect(snapshot(b)).toEqual(snapshot(a));
+    expect(() => b.loadPendingInputs(new Map([[4, normalTensor([2, 3], 3)]]))).toThrow(
+      'pending input for step 4 has shape [2, 3]',
+    );
+  });
 });
