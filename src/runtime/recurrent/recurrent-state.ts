@@ -91,8 +91,9 @@ export function captureRecurrentCheckpoint(
 
 /**
  * Restores what captureRecurrentCheckpoint saved into a freshly built run of the same graph and
- * settings, and returns the trainer's progress to start from. Every tensor is looked up before the
- * run is changed where the parts allow it; a checkpoint of another shape is refused, naming the part.
+ * settings, and returns the trainer's progress to start from. A checkpoint of another shape is
+ * refused, naming the tensor; the run may then be half restored, so the caller drops it (nothing
+ * has been trained or written yet).
  */
 export function restoreRecurrentCheckpoint(run: RecurrentRun, checkpoint: Checkpoint): RecurrentProgress {
   const { meta, state } = checkpoint;
