@@ -5,6 +5,7 @@ import type { Network } from '../graph/network.ts';
 import type { SystemMessage } from '../runtime/multi/messages.ts';
 import type { SystemEpochMetrics } from '../runtime/multi/run-system.ts';
 import { runSystemGraph } from '../runtime/multi/run-system.ts';
+import { ResumeMismatchError } from '../runtime/resume.ts';
 import type { RunOptions } from '../runtime/run.ts';
 import { RunDirectoryError } from '../runtime/run-directory.ts';
 import { InterruptedError } from '../runtime/trainer.ts';
@@ -87,6 +88,8 @@ export async function trainSystemCommand(
     clock: RunOptions['clock'];
     exitCode: (signal: string) => number;
     dashboard?: Dashboard;
+    /** What an interrupted run with a directory prints after its message: how to continue it. */
+    continueHint?: string;
   },
 ): Promise<number> {
   const interrupt = new AbortController();
@@ -123,10 +126,10 @@ export async function trainSystemCommand(
     return 0;
   } catch (error) {
     if (error instanceof InterruptedError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${error.message}${context.continueHint ?? ''}\n`);
       return context.exitCode(error.reason);
     }
-    if (error instanceof RunDirectoryError)
+    if (error instanceof RunDirectoryError || error instanceof ResumeMismatchError)
       throw new UsageError(error.message.replace(/^dniflow\/runtime: /, ''));
     throw error;
   } finally {

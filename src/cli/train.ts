@@ -108,7 +108,10 @@ export async function runTrain(argv: string[]): Promise<number> {
       throw new UsageError('--lr-schedule applies to feed-forward graphs only');
     const dashboard = values.dashboard ? await openDashboard(definition, options.set, port) : undefined;
     if (dashboard) process.stderr.write(`dashboard: ${dashboard.url}\n`);
-    const context = { json, clock: wallClock, exitCode: signalExitCode, dashboard };
+    // Only lockstep systems checkpoint (runSystemGraph's RESUMABLE): the others get no hint to resume.
+    const resumable = (options.scheduler ?? 'lockstep') === 'lockstep';
+    const continueHint = resumable ? continueHintFor(positionals[0], options.outDir) : '';
+    const context = { json, clock: wallClock, exitCode: signalExitCode, dashboard, continueHint };
     return trainSystemCommand(definition, { ...options, ticksPerEpoch, clipNorm }, context);
   }
   if (setErrorsAsUsage(() => isRecurrentGraph(definition, options.set))) {
@@ -180,7 +183,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   } catch (error) {
     bar.clear();
     if (error instanceof InterruptedError) {
-      process.stderr.write(`${error.message}${continueHint(positionals[0], options.outDir)}\n`);
+      process.stderr.write(`${error.message}${continueHintFor(positionals[0], options.outDir)}\n`);
       return signalExitCode(error.reason);
     }
     if (error instanceof RunDirectoryError || error instanceof ResumeMismatchError)
@@ -258,7 +261,7 @@ async function trainRecurrentCommand(
     return 0;
   } catch (error) {
     if (error instanceof InterruptedError) {
-      process.stderr.write(`${error.message}${continueHint(graphFile, options.outDir)}\n`);
+      process.stderr.write(`${error.message}${continueHintFor(graphFile, options.outDir)}\n`);
       return signalExitCode(error.reason);
     }
     if (error instanceof RunDirectoryError || error instanceof ResumeMismatchError)
@@ -272,7 +275,7 @@ async function trainRecurrentCommand(
 }
 
 /** What an interrupted run with a directory prints after its message: how to continue it. */
-function continueHint(graphFile: string, outDir: string | undefined): string {
+function continueHintFor(graphFile: string, outDir: string | undefined): string {
   return outDir === undefined ? '' : ` (continue with: dniflow train ${graphFile} --resume ${outDir})`;
 }
 

@@ -34,6 +34,18 @@ export class DigitStream {
     this.pixels = dataset.images.length / dataset.count;
   }
 
+  /**
+   * The stream's position: its PRNG's, since every draw is fresh (no epochs, no per-lane cursor), so
+   * a stream seeked to it draws the same digits on every lane as the stream it was read from.
+   */
+  position(): Float32Array {
+    return this.prng.position();
+  }
+
+  seek(position: ArrayLike<number>): void {
+    this.prng.seek(position);
+  }
+
   /** The next `ticks` digits of every lane (a buffer reused by the next call of the same length). */
   next(ticks: number): DigitWindow {
     if (this.window === null || this.window.ticks !== ticks) {

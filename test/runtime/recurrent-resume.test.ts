@@ -4,11 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import charLm from '../../graphs/char-lm.ts';
 import copy from '../../graphs/copy.ts';
-import oddThrees from '../../graphs/odd-threes.ts';
 import repeatCopy from '../../graphs/repeat-copy.ts';
 import { readCheckpoint, writeCheckpoint } from '../../src/runtime/checkpoint.ts';
 import { ManualClock } from '../../src/runtime/clock.ts';
-import { runSystemGraph } from '../../src/runtime/multi/run-system.ts';
 import { runRecurrentGraph } from '../../src/runtime/recurrent/run-recurrent.ts';
 import { ResumeMismatchError } from '../../src/runtime/resume.ts';
 import type { RunOptions } from '../../src/runtime/run.ts';
@@ -186,11 +184,5 @@ describe('train --resume on recurrent graphs (lockstep)', () => {
     await run(repeatCopy, { ...options, epochs: 3, outDir: straight });
     expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
     expect(metricLines(dir)).toEqual(metricLines(straight));
-  });
-
-  it('multi-network systems still refuse --resume (out of this runtime)', async () => {
-    await expect(
-      runSystemGraph(oddThrees, { clock: new ManualClock(), resume: true, outDir: freshDir() }),
-    ).rejects.toThrow("graph 'odd-threes' is a multi-network system; resuming it is not supported yet");
   });
 });

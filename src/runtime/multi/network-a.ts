@@ -55,7 +55,7 @@ export class NetworkA {
   private gradOutputs: Tensor | null = null;
   private messages: Tensor | null = null;
 
-  constructor(private readonly parts: NetworkAParts) {
+  constructor(readonly parts: NetworkAParts) {
     this.join = parts.spec.join;
     this.T = parts.spec.a.core.window;
     this.classes = parts.spec.a.loss.classes;
@@ -76,6 +76,29 @@ export class NetworkA {
   /** Ticks of the digit stream consumed so far. */
   get ticks(): number {
     return this.windows * this.T;
+  }
+
+  /**
+   * Whether nothing of A's is in flight: between blocks and not locked. A lockstep or async epoch
+   * ends so (whole blocks, run until quiet), which is what makes its end a checkpoint.
+   */
+  get quiet(): boolean {
+    return this.awaiting === null && this.windows % this.T === 0;
+  }
+
+  /** A's counters beyond its modules': windows run (the next message's step) and updates. */
+  position(): { windows: number; updates: number } {
+    return { windows: this.windows, updates: this.updates };
+  }
+
+  /** Continues from `position()` at a block boundary (a resumed run; the modules are restored apart). */
+  seek(position: { windows: number; updates: number }): void {
+    if (!Number.isInteger(position.windows) || position.windows % this.T !== 0 || this.locked)
+      throw new Error(
+        `dniflow/runtime: network A resumes between blocks of ${this.T} windows, not at window ${position.windows}`,
+      );
+    this.windows = position.windows;
+    this.updates = position.updates;
   }
 
   /** Runs A's next unit of work: one window, or under backprop one whole block of T windows. */

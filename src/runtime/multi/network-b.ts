@@ -36,7 +36,7 @@ export class NetworkB {
   /** Windows completed: the block whose messages B reads next. */
   private windows = 0;
 
-  constructor(private readonly parts: NetworkBParts) {
+  constructor(readonly parts: NetworkBParts) {
     this.T = parts.spec.b.core.window;
     this.loss = new SoftmaxCrossEntropy(parts.spec.b.loss.name);
   }
@@ -44,6 +44,24 @@ export class NetworkB {
   /** B's live parameters: core, head. */
   parameters(): { name: string; value: Tensor }[] {
     return [...this.parts.core.lstm.parameters(), ...this.parts.head.layers.parameters()];
+  }
+
+  /** Whether nothing of B's is in flight: no message of an unfinished window, no target waiting. */
+  get quiet(): boolean {
+    return this.received === 0 && this.targets.size === 0;
+  }
+
+  /** B's counters beyond its modules': windows run (the block it reads next) and updates. */
+  position(): { windows: number; updates: number } {
+    return { windows: this.windows, updates: this.updates };
+  }
+
+  /** Continues from `position()` between windows (a resumed run; the modules are restored apart). */
+  seek(position: { windows: number; updates: number }): void {
+    if (!this.quiet)
+      throw new Error('dniflow/runtime: network B resumes between windows, with nothing received');
+    this.windows = position.windows;
+    this.updates = position.updates;
   }
 
   handle(message: SystemMessage): SystemMessage[] {

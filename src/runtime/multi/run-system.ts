@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
+import { join } from 'node:path';
 import { loadMnist } from '../../data/mnist.ts';
 import { type GraphDefinition, resolveParams, trainingDefaults } from '../../graph/define.ts';
 import { checkMemory } from '../../graph/memory.ts';
@@ -6,15 +8,24 @@ import { networkToJSON } from '../../graph/serialize.ts';
 import { validateNetwork } from '../../graph/validate.ts';
 import { backend } from '../../tensor/backend-registry.ts';
 import { Prng } from '../../tensor/prng.ts';
-import { codeVersion } from '../resume.ts';
+import { writeCheckpoint } from '../checkpoint.ts';
+import {
+  codeVersion,
+  keepRecorded,
+  ResumeMismatchError,
+  type RunIdentity,
+  readRunCheckpoint,
+  resumeSettings,
+} from '../resume.ts';
 import type { RunOptions } from '../run.ts';
-import { checkRunDirectory } from '../run-directory.ts';
+import { checkRunDirectory, type RunDirectoryMode } from '../run-directory.ts';
 import { openRunOutput } from '../run-output.ts';
 import { InterruptedError } from '../trainer.ts';
 import { buildSystem } from './build-system.ts';
 import { NatsSystemSchedule } from './nats-system.ts';
 import { LockstepSchedule, type NetworkCounts, type SystemSchedule } from './schedule.ts';
 import { isMultiNetwork, type Join } from './system-spec.ts';
+import { captureSystemCheckpoint, restoreSystemCheckpoint } from './system-state.ts';
 import { VirtualTimeSchedule } from './virtual-time.ts';
 import { startWorkerSchedule } from './workers.ts';
 
@@ -75,49 +86,78 @@ function refuse(why: string): never {
 const mean = (sum: number, n: number) => (n === 0 ? 0 : sum / n);
 const accuracy = (counts: NetworkCounts) => mean(counts.correct, counts.predictions);
 
+type SystemRequest = RunOptions & { ticksPerEpoch?: number; clipNorm?: number };
+
+/**
+ * The schedulers whose runs resume: lockstep, deterministic and in this thread, so the state at an
+ * epoch boundary is all here and the run after it is the same bits. async (virtual time) is as
+ * deterministic, but its clock and tallies are not saved yet; workers and nats hold A and B in other
+ * threads or processes and interleave them by wall-clock timing, so no run of theirs repeats bit for
+ * bit and their state is not here to save.
+ */
+const RESUMABLE = new Set(['lockstep']);
+
 /**
  * Trains a two-clock system (the odd/3s pair) on the lockstep, async (virtual time) or workers
  * (A and B in two threads) schedule, evaluating both networks on held-out digits after each epoch.
- * The run directory is written as for other runs (run.json with its status, metrics.jsonl).
+ * The run directory is written as for other runs (run.json with its status, metrics.jsonl), and on
+ * lockstep a checkpoint after every epoch that `resume` continues bit for bit.
  */
 export async function runSystemGraph(
   definition: GraphDefinition,
-  options: RunOptions & { ticksPerEpoch?: number; clipNorm?: number },
+  options: SystemRequest,
 ): Promise<SystemRunResult> {
   const name = definition.name;
-  const scheduler = options.scheduler ?? 'lockstep';
   if (options.nats?.remote?.length || options.nats?.run !== undefined || options.nats?.creds !== undefined)
     refuse(
       `graph '${name}' is a multi-network system: its two processes are started by the run (no --nats-remote, --run-id or --nats-creds yet)`,
     );
-  if (options.resume) refuse(`graph '${name}' is a multi-network system; resuming it is not supported yet`);
+  if (options.resume) {
+    if (options.outDir === undefined) refuse('resume needs the run directory (outDir) to continue');
+    checkResumable(name, options.scheduler ?? recordedScheduler(options.outDir));
+  }
   if (options.trainLimit !== undefined || options.testLimit !== undefined)
     refuse(`graph '${name}' trains on an endless digit stream; --train-limit and --test-limit do not apply`);
+  const mode: RunDirectoryMode = options.resume ? 'resume' : options.overwrite ? 'overwrite' : 'new';
+  if (options.outDir !== undefined) checkRunDirectory(options.outDir, mode);
+  const resumed = options.resume ? readRunCheckpoint(options.outDir!) : undefined;
+  const settings = resumed ? resumeSystem(options.outDir!, resumed, definition, options) : options;
+  const scheduler = settings.scheduler ?? 'lockstep';
+  // The checkpoint's own word too (run.json, read above, may be missing or older).
+  if (resumed) checkResumable(name, scheduler);
   if (options.onSystemMessage !== undefined && (scheduler === 'workers' || scheduler === 'nats'))
     refuse(
       `graph '${name}': the messages between its networks are followed on lockstep and async only (they cross threads or processes under ${scheduler})`,
     );
-  const mode = options.overwrite ? 'overwrite' : 'new';
-  if (options.outDir !== undefined) checkRunDirectory(options.outDir, mode);
-  const set = options.set ?? {};
+  const set = settings.set ?? {};
   const params = resolveParams(definition, set);
   const defaults = trainingDefaults(definition, params);
   const network = definition.build(params);
   const plan = validateNetwork(network);
-  const seed = options.seed ?? 1;
-  const epochs = options.epochs ?? defaults.epochs;
-  const batch = options.batch ?? defaults.batch;
+  const seed = settings.seed ?? 1;
+  const epochs = settings.epochs ?? defaults.epochs;
+  const batch = settings.batch ?? defaults.batch;
   checkMemory(network, plan, batch, totalmem());
-  const lr = options.lr ?? defaults.lr;
+  const lr = settings.lr ?? defaults.lr;
   const prng = new Prng(seed);
   const optimizer = { kind: defaults.optimizer, lr, momentum: defaults.momentum };
-  const clipNorm = options.clipNorm ?? defaults.clipNorm;
+  const clipNorm = resumed ? settings.clipNorm : (options.clipNorm ?? defaults.clipNorm);
   const systemOptions = { lanes: batch, optimizer, clipNorm, maxLoss: options.maxLoss };
   const system = buildSystem(network, prng.stream('init'), systemOptions);
   const T = system.spec.a.core.window;
   const block = T * system.spec.b.period;
-  const ticksPerEpoch = options.ticksPerEpoch ?? defaults.ticksPerEpoch ?? 4096;
-  const blocks = Math.ceil(ticksPerEpoch / block);
+  const blocksOf = (ticks: number) => Math.ceil(ticks / block);
+  const ticksPerEpoch = settings.ticksPerEpoch ?? defaults.ticksPerEpoch ?? 4096;
+  const blocks = blocksOf(ticksPerEpoch);
+  if (resumed)
+    // The run records its ticks rounded up to whole blocks: a request rounding to them is the same run.
+    keepRecorded(
+      options.outDir!,
+      'ticks per epoch',
+      options.ticksPerEpoch === undefined ? undefined : blocksOf(options.ticksPerEpoch) * block,
+      blocks * block,
+    );
+  const start = resumed ? restoreSystemCheckpoint<SystemEpochMetrics>(system, resumed.checkpoint) : undefined;
   const summary = {
     graph: name,
     params,
@@ -130,6 +170,16 @@ export async function runSystemGraph(
     lr,
     seed,
   };
+  // What the run is (RunIdentity and the system's settings): recorded in run.json and every checkpoint.
+  const identity = {
+    ...summary,
+    set,
+    version: codeVersion(),
+    clip_norm: clipNorm ?? null,
+    train_limit: null,
+    test_limit: null,
+    lr_schedule: null,
+  };
   const schedule: SystemSchedule =
     scheduler === 'async'
       ? new VirtualTimeSchedule(system, definition.schedule ?? {}, options.onSystemMessage)
@@ -138,30 +188,26 @@ export async function runSystemGraph(
         : scheduler === 'nats'
           ? await NatsSystemSchedule.start({ network, seed, options: systemOptions, url: options.nats?.url })
           : new LockstepSchedule(system, options.onSystemMessage);
+  const checkpoints = RESUMABLE.has(scheduler);
   const output =
     options.outDir === undefined
       ? undefined
       : openRunOutput<SystemEpochMetrics>(
           options.outDir,
           mode,
-          {
-            ...summary,
-            set,
-            version: codeVersion(),
-            backend: backend().name,
-            network: networkToJSON(network),
-          },
-          [],
-          { checkpoints: false },
+          { ...identity, backend: backend().name, network: networkToJSON(network) },
+          start?.history,
+          { checkpoints },
         );
   const test = loadMnist({ standardize: true }).test;
-  const history: SystemEpochMetrics[] = [];
+  const history: SystemEpochMetrics[] = [...(start?.history ?? [])];
   try {
-    for (let epoch = 0; epoch < epochs; epoch++) {
+    for (let epoch = start?.epoch ?? 0; epoch < epochs; epoch++) {
       if (options.signal?.aborted)
         throw new InterruptedError(String(options.signal.reason), epoch, undefined);
       const started = options.clock.now();
       const counts = await schedule.run(blocks);
+      // The evaluation stream starts afresh every epoch (the same test digits each time): no state.
       const held = await schedule.evaluate(test, prng.stream('evaluation'), EVALUATION);
       const synthetic = counts.a.learns > 0;
       const metrics: SystemEpochMetrics = {
@@ -185,6 +231,12 @@ export async function runSystemGraph(
         seconds: options.clock.now() - started,
       };
       history.push(metrics);
+      // The checkpoint first, then the metrics: a crash leaves the other files at most an epoch behind.
+      if (output !== undefined && checkpoints)
+        writeCheckpoint(
+          output.checkpointPath,
+          captureSystemCheckpoint(system, { epoch: epoch + 1, history }, identity),
+        );
       output?.epoch(metrics);
       options.onSystemEpoch?.(metrics);
       // Let a pending SIGINT/SIGTERM reach its handler between epochs.
@@ -198,4 +250,63 @@ export async function runSystemGraph(
   } finally {
     await schedule.dispose();
   }
+}
+
+/** Refuses --resume on a scheduler whose runs cannot continue (see RESUMABLE), naming it. */
+function checkResumable(name: string, scheduler: string): void {
+  if (!RESUMABLE.has(scheduler))
+    refuse(
+      `graph '${name}' is a multi-network system; it resumes on --scheduler lockstep only, not ${scheduler} (${scheduler === 'async' ? 'its virtual clock is not checkpointed yet' : 'its networks run in other threads or processes, in no repeatable order'})`,
+    );
+}
+
+/** The scheduler run.json in `dir` records, if any: a run on one that writes no checkpoint is named so. */
+function recordedScheduler(dir: string): string {
+  try {
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { scheduler?: unknown };
+    return typeof run.scheduler === 'string' ? run.scheduler : 'lockstep';
+  } catch {
+    // No run there: checkRunDirectory says so.
+    return 'lockstep';
+  }
+}
+
+/**
+ * The settings a system resume continues with: the run's, which the request may repeat but not
+ * change (resumeSettings for those all runs share; here also the gradient clip and the scheduler,
+ * whose order of work is part of the bits), and `epochs`, the total to reach. The ticks per epoch
+ * are checked once the block size is known.
+ */
+function resumeSystem(
+  dir: string,
+  point: ReturnType<typeof readRunCheckpoint>,
+  definition: GraphDefinition,
+  request: SystemRequest,
+): SystemRequest {
+  const meta = point.checkpoint.meta as {
+    epoch?: number;
+    ticks_per_epoch?: number;
+    clip_norm?: number | null;
+    system?: unknown;
+  };
+  if (!Number.isInteger(meta.epoch) || !Number.isInteger(meta.ticks_per_epoch) || meta.system === undefined)
+    throw new ResumeMismatchError(dir, `${point.path} does not record a multi-network run`);
+  const settings = resumeSettings(
+    dir,
+    { identity: point.identity, start: { epoch: meta.epoch! } },
+    definition,
+    { ...request, scheduler: undefined },
+  );
+  return {
+    ...request,
+    ...settings,
+    scheduler: keepRecorded<RunIdentity['scheduler']>(
+      dir,
+      'scheduler',
+      request.scheduler,
+      point.identity.scheduler,
+    ),
+    ticksPerEpoch: meta.ticks_per_epoch,
+    clipNorm: keepRecorded(dir, 'clip', request.clipNorm, meta.clip_norm ?? undefined),
+  };
 }

@@ -1,0 +1,143 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import oddThrees from '../../graphs/odd-threes.ts';
+import { readCheckpoint, writeCheckpoint } from '../../src/runtime/checkpoint.ts';
+import { ManualClock } from '../../src/runtime/clock.ts';
+import { runSystemGraph } from '../../src/runtime/multi/run-system.ts';
+import { ResumeMismatchError } from '../../src/runtime/resume.ts';
+import type { RunOptions } from '../../src/runtime/run.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'dniflow-system-resume-'));
+let dirs = 0;
+const freshDir = () => join(root, `run${dirs++}`);
+
+type Options = Omit<RunOptions, 'clock'> & { ticksPerEpoch?: number; clipNorm?: number };
+const run = (options: Options) => runSystemGraph(oddThrees, { ...options, clock: new ManualClock() });
+/** metrics.jsonl without the wall clock (the one number a resumed run may not repeat). */
+const metricLines = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const { seconds: _s, ...rest } = JSON.parse(line);
+      return rest;
+    });
+const sameCheckpoints = (x: string, y: string) => {
+  const a = readCheckpoint(join(x, 'checkpoint.ckpt'));
+  const b = readCheckpoint(join(y, 'checkpoint.ckpt'));
+  expect(Object.keys(b.state).sort()).toEqual(Object.keys(a.state).sort());
+  for (const [name, tensor] of Object.entries(a.state))
+    expect(Buffer.from(b.state[name].data.buffer).equals(Buffer.from(tensor.data.buffer)), name).toBe(true);
+  expect(b.meta.system).toEqual(a.meta.system);
+  expect(b.meta.pending).toEqual(a.meta.pending);
+};
+
+// Small: T = 2 (blocks of 4 ticks), 8 units, 4 lanes, 5 blocks an epoch (18 ticks asked round up to
+// 20), each core's gradient clipped (the clip is the run's, kept by a resume).
+const small = (join: string) => ({
+  set: { join, T: '2', units: '8', encoder: '8' },
+  batch: 4,
+  seed: 3,
+  lr: 1e-2,
+  ticksPerEpoch: 18,
+  clipNorm: 1,
+});
+
+describe('train --resume on a multi-network system (lockstep)', () => {
+  it.each(['backprop', 'dni', 'cdni'])(
+    'join %s: 2 epochs straight equal 1 epoch + a resume for 1 more, bit for bit',
+    async (join) => {
+      const straight = freshDir();
+      const a = await run({ ...small(join), epochs: 2, outDir: straight });
+      const halves = freshDir();
+      await run({ ...small(join), epochs: 1, outDir: halves });
+      const first = readCheckpoint(`${halves}/checkpoint.ckpt`);
+      // An epoch ends on a block boundary with the system quiet: nothing awaits B's gradient.
+      expect(first.meta.pending).toEqual([]);
+      expect(Object.keys(first.state).some((k) => k.startsWith('a/sg/'))).toBe(join !== 'backprop');
+      // Only the directory and the new total: everything else is the run's.
+      const b = await run({ epochs: 2, outDir: halves, resume: true });
+      expect(b.history).toHaveLength(2);
+      expect(metricLines(halves)).toEqual(metricLines(straight));
+      expect(b.ticks_per_epoch).toBe(20);
+      expect(b.history.map(({ seconds: _s, ...rest }) => rest)).toEqual(
+        a.history.map(({ seconds: _s, ...rest }) => rest),
+      );
+      sameCheckpoints(straight, halves);
+      expect(JSON.parse(readFileSync(`${halves}/run.json`, 'utf8'))).toMatchObject({
+        status: 'completed',
+        epochs_done: 2,
+        epochs: 2,
+        checkpoint: 'checkpoint.ckpt',
+      });
+    },
+    60_000,
+  );
+
+  it('refuses another --set, seed, batch, lr, ticks, clip or scheduler, naming what differs', async () => {
+    const dir = freshDir();
+    await run({ ...small('dni'), epochs: 1, outDir: dir });
+    const resume = (options: Options) => run({ epochs: 2, ...options, outDir: dir, resume: true });
+    await expect(resume({ set: { join: 'cdni' } })).rejects.toBeInstanceOf(ResumeMismatchError);
+    await expect(resume({ set: { join: 'cdni' } })).rejects.toThrow(
+      'its parameters differ: join=cdni (the run has dni)',
+    );
+    await expect(resume({ seed: 4 })).rejects.toThrow('seed 4 was asked, the run has 3');
+    await expect(resume({ batch: 8 })).rejects.toThrow('batch 8 was asked, the run has 4');
+    await expect(resume({ lr: 0.5 })).rejects.toThrow('lr 0.5 was asked, the run has 0.01');
+    await expect(resume({ ticksPerEpoch: 40 })).rejects.toThrow(
+      'ticks per epoch 40 was asked, the run has 20',
+    );
+    await expect(resume({ clipNorm: 2 })).rejects.toThrow('clip 2 was asked, the run has 1');
+    await expect(resume({ epochs: 1 })).rejects.toThrow('it has trained 1 of 1 epochs already');
+    const path = join(dir, 'checkpoint.ckpt');
+    const checkpoint = readCheckpoint(path);
+    writeCheckpoint(path, { ...checkpoint, meta: { ...checkpoint.meta, version: '0.0.1' } });
+    await expect(resume({})).rejects.toThrow('it was trained by dniflow 0.0.1');
+    writeCheckpoint(path, { ...checkpoint, meta: { ...checkpoint.meta, scheduler: 'async' } });
+    await expect(resume({})).rejects.toThrow('it resumes on --scheduler lockstep only, not async');
+    writeCheckpoint(path, checkpoint);
+    // Repeating the run's own settings is fine, ticks that round to the same blocks included.
+    const same = await resume({ ...small('dni'), ticksPerEpoch: 17 });
+    expect(same.history.map((h) => h.epoch)).toEqual([0, 1]);
+  }, 60_000);
+
+  it('an interrupted run is marked so and resumes from its last epoch', async () => {
+    const dir = freshDir();
+    const stop = new AbortController();
+    await expect(
+      runSystemGraph(oddThrees, {
+        ...small('cdni'),
+        epochs: 3,
+        outDir: dir,
+        clock: new ManualClock(),
+        signal: stop.signal,
+        onSystemEpoch: (m) => {
+          if (m.epoch === 0) stop.abort('SIGTERM');
+        },
+      }),
+    ).rejects.toThrow('training interrupted');
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toMatchObject({
+      status: 'interrupted',
+      epochs_done: 1,
+    });
+    const resumed = await run({ epochs: 2, outDir: dir, resume: true });
+    const straight = freshDir();
+    await run({ ...small('cdni'), epochs: 2, outDir: straight });
+    expect(resumed.history.map((h) => h.epoch)).toEqual([0, 1]);
+    expect(metricLines(dir)).toEqual(metricLines(straight));
+    sameCheckpoints(straight, dir);
+  }, 60_000);
+
+  it.each(['async', 'workers', 'nats'] as const)(
+    'refuses --resume on --scheduler %s, naming it, before any work',
+    async (scheduler) => {
+      const dir = freshDir();
+      await expect(run({ ...small('dni'), scheduler, resume: true, outDir: dir })).rejects.toThrow(
+        `it resumes on --scheduler lockstep only, not ${scheduler}`,
+      );
+    },
+  );
+});
