@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runMain } from '../helpers/run-main.ts';
+import { interruptAfterFirstLine } from '../helpers/signal-run.ts';
 import { attribute, elementsWithClass, groupMarkup } from '../viz/svg-helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dniflow-train-multi-'));
@@ -114,6 +115,49 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('--dashboard follows a multi-network system on lockstep or async');
   });
+
+  it('SIGTERM stops it between epochs, marks the directory interrupted and exits 143; --resume continues it', async () => {
+    const out = `${dir}/interrupted`;
+    const graph = 'graphs/odd-threes.ts';
+    const { code, stderr } = await interruptAfterFirstLine([
+      'train',
+      graph,
+      ...SMALL,
+      '--epochs',
+      '100000',
+      '--out',
+      out,
+    ]);
+    expect(code).toBe(143);
+    expect(stderr).toContain('dniflow/runtime: training interrupted (SIGTERM)');
+    expect(stderr).toContain(`(continue with: dniflow train ${graph} --resume ${out})`);
+    const interrupted = JSON.parse(readFileSync(`${out}/run.json`, 'utf8'));
+    expect(interrupted).toMatchObject({ status: 'interrupted', checkpoint: 'checkpoint.ckpt' });
+    const total = interrupted.epochs_done + 1;
+    const resumed = await runMain('train', graph, '--resume', out, '--epochs', `${total}`);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(`${out}/run.json`, 'utf8'))).toMatchObject({
+      status: 'completed',
+      epochs_done: total,
+    });
+    const epochs = readFileSync(`${out}/metrics.jsonl`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).epoch);
+    expect(epochs).toEqual(Array.from({ length: total }, (_, i) => i));
+    // Another join or seed is refused as a usage error naming it; so is another scheduler.
+    for (const [flags, message] of [
+      [['--set', 'join=cdni'], 'its parameters differ: join=cdni (the run has dni)'],
+      [['--seed', '9'], 'seed 9 was asked, the run has 1'],
+    ] as const) {
+      const refused = await runMain('train', graph, '--resume', out, ...flags, '--epochs', `${total + 1}`);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(message);
+    }
+    const workers = await runMain('train', graph, '--resume', out, '--scheduler', 'workers');
+    expect(workers.code).not.toBe(0);
+    expect(workers.stderr).toContain('it resumes on --scheduler lockstep only, not workers');
+  }, 60_000);
 
   it.each([
     [
