@@ -108,8 +108,8 @@ export async function runTrain(argv: string[]): Promise<number> {
       throw new UsageError('--lr-schedule applies to feed-forward graphs only');
     const dashboard = values.dashboard ? await openDashboard(definition, options.set, port) : undefined;
     if (dashboard) process.stderr.write(`dashboard: ${dashboard.url}\n`);
-    // Only lockstep systems checkpoint (runSystemGraph's RESUMABLE): the others get no hint to resume.
-    const resumable = (options.scheduler ?? 'lockstep') === 'lockstep';
+    // Only lockstep and async systems checkpoint (runSystemGraph's RESUMABLE): no hint for the others.
+    const resumable = !parallel;
     const continueHint = resumable ? continueHintFor(positionals[0], options.outDir) : '';
     const context = { json, clock: wallClock, exitCode: signalExitCode, dashboard, continueHint };
     return trainSystemCommand(definition, { ...options, ticksPerEpoch, clipNorm }, context);

@@ -39,6 +39,18 @@ export class EventQueue {
     this.events.splice(low, 0, event);
   }
 
+  /**
+   * Moves an empty queue's clock to `time` (a resumed simulation continues from its checkpoint's
+   * time). Insertion numbers restart, which orders new events as before: only their order matters.
+   */
+  resumeAt(time: number): void {
+    if (this.events.length > 0 || !(time >= this.current))
+      throw new Error(
+        `dniflow/runtime: a virtual clock resumes empty and forward, not at ${time} with ${this.events.length} events`,
+      );
+    this.current = time;
+  }
+
   /** Runs events in order while `until()` is false (or until the queue is empty). */
   runWhile(shouldContinue: () => boolean): void {
     while (this.events.length > 0 && shouldContinue()) {

@@ -156,7 +156,7 @@ describe('dniflow train graphs/odd-threes.ts (paper §3.3)', () => {
     }
     const workers = await runMain('train', graph, '--resume', out, '--scheduler', 'workers');
     expect(workers.code).not.toBe(0);
-    expect(workers.stderr).toContain('it resumes on --scheduler lockstep only, not workers');
+    expect(workers.stderr).toContain('it resumes on --scheduler lockstep or async only, not workers');
   }, 60_000);
 
   it.each([

@@ -45,18 +45,29 @@ const small = (join: string) => ({
   clipNorm: 1,
 });
 
-describe('train --resume on a multi-network system (lockstep)', () => {
-  it.each(['backprop', 'dni', 'cdni'])(
-    'join %s: 2 epochs straight equal 1 epoch + a resume for 1 more, bit for bit',
-    async (join) => {
+describe('train --resume on a multi-network system (lockstep, async)', () => {
+  it.each([
+    ['backprop', 'lockstep'],
+    ['dni', 'lockstep'],
+    ['cdni', 'lockstep'],
+    ['backprop', 'async'],
+    ['dni', 'async'],
+  ] as const)(
+    'join %s on %s: 2 epochs straight equal 1 epoch + a resume for 1 more, bit for bit',
+    async (join, scheduler) => {
       const straight = freshDir();
-      const a = await run({ ...small(join), epochs: 2, outDir: straight });
+      const a = await run({ ...small(join), scheduler, epochs: 2, outDir: straight });
       const halves = freshDir();
-      await run({ ...small(join), epochs: 1, outDir: halves });
+      await run({ ...small(join), scheduler, epochs: 1, outDir: halves });
       const first = readCheckpoint(`${halves}/checkpoint.ckpt`);
       // An epoch ends on a block boundary with the system quiet: nothing awaits B's gradient.
       expect(first.meta.pending).toEqual([]);
       expect(Object.keys(first.state).some((k) => k.startsWith('a/sg/'))).toBe(join !== 'backprop');
+      // async: the virtual clock and the locked and busy times the metrics report cumulatively.
+      const position = (first.meta.system as { schedule?: Record<string, number> }).schedule;
+      if (scheduler === 'lockstep') expect(position).toBeUndefined();
+      else expect(position).toMatchObject({ now: expect.any(Number), aBusy: expect.any(Number) });
+      if (scheduler === 'async' && join === 'backprop') expect(position?.aLocked).toBeGreaterThan(0);
       // Only the directory and the new total: everything else is the run's.
       const b = await run({ epochs: 2, outDir: halves, resume: true });
       expect(b.history).toHaveLength(2);
@@ -96,9 +107,13 @@ describe('train --resume on a multi-network system (lockstep)', () => {
     const checkpoint = readCheckpoint(path);
     writeCheckpoint(path, { ...checkpoint, meta: { ...checkpoint.meta, version: '0.0.1' } });
     await expect(resume({})).rejects.toThrow('it was trained by dniflow 0.0.1');
-    writeCheckpoint(path, { ...checkpoint, meta: { ...checkpoint.meta, scheduler: 'async' } });
-    await expect(resume({})).rejects.toThrow('it resumes on --scheduler lockstep only, not async');
     writeCheckpoint(path, checkpoint);
+    await expect(resume({ scheduler: 'async' })).rejects.toThrow(
+      'scheduler async was asked, the run has lockstep',
+    );
+    await expect(resume({ scheduler: 'workers' })).rejects.toThrow(
+      'it resumes on --scheduler lockstep or async only, not workers',
+    );
     // Repeating the run's own settings is fine, ticks that round to the same blocks included.
     const same = await resume({ ...small('dni'), ticksPerEpoch: 17 });
     expect(same.history.map((h) => h.epoch)).toEqual([0, 1]);
@@ -131,12 +146,12 @@ describe('train --resume on a multi-network system (lockstep)', () => {
     sameCheckpoints(straight, dir);
   }, 60_000);
 
-  it.each(['async', 'workers', 'nats'] as const)(
+  it.each(['workers', 'nats'] as const)(
     'refuses --resume on --scheduler %s, naming it, before any work',
     async (scheduler) => {
       const dir = freshDir();
       await expect(run({ ...small('dni'), scheduler, resume: true, outDir: dir })).rejects.toThrow(
-        `it resumes on --scheduler lockstep only, not ${scheduler}`,
+        `it resumes on --scheduler lockstep or async only, not ${scheduler}`,
       );
     },
   );

@@ -89,19 +89,18 @@ const accuracy = (counts: NetworkCounts) => mean(counts.correct, counts.predicti
 type SystemRequest = RunOptions & { ticksPerEpoch?: number; clipNorm?: number };
 
 /**
- * The schedulers whose runs resume: lockstep, deterministic and in this thread, so the state at an
- * epoch boundary is all here and the run after it is the same bits. async (virtual time) is as
- * deterministic, but its clock and tallies are not saved yet; workers and nats hold A and B in other
- * threads or processes and interleave them by wall-clock timing, so no run of theirs repeats bit for
- * bit and their state is not here to save.
+ * The schedulers whose runs resume: lockstep and async (virtual time), deterministic and in this
+ * thread, so the state at an epoch boundary is all here and the run after it is the same bits.
+ * workers and nats hold A and B in other threads or processes, whose state is not here to save;
+ * and under dni their interleaving follows wall-clock timing, so no run of theirs repeats anyway.
  */
-const RESUMABLE = new Set(['lockstep']);
+const RESUMABLE = new Set(['lockstep', 'async']);
 
 /**
  * Trains a two-clock system (the odd/3s pair) on the lockstep, async (virtual time) or workers
  * (A and B in two threads) schedule, evaluating both networks on held-out digits after each epoch.
  * The run directory is written as for other runs (run.json with its status, metrics.jsonl), and on
- * lockstep a checkpoint after every epoch that `resume` continues bit for bit.
+ * lockstep and async a checkpoint after every epoch that `resume` continues bit for bit.
  */
 export async function runSystemGraph(
   definition: GraphDefinition,
@@ -188,6 +187,14 @@ export async function runSystemGraph(
         : scheduler === 'nats'
           ? await NatsSystemSchedule.start({ network, seed, options: systemOptions, url: options.nats?.url })
           : new LockstepSchedule(system, options.onSystemMessage);
+  if (start !== undefined) {
+    if ((start.schedule === undefined) !== (schedule.seek === undefined))
+      throw new ResumeMismatchError(
+        options.outDir!,
+        `its checkpoint ${start.schedule === undefined ? 'lacks' : 'has'} a schedule position, which ${scheduler} ${schedule.seek === undefined ? 'does not keep' : 'needs'}`,
+      );
+    if (start.schedule !== undefined) schedule.seek?.(start.schedule);
+  }
   const checkpoints = RESUMABLE.has(scheduler);
   const output =
     options.outDir === undefined
@@ -235,7 +242,7 @@ export async function runSystemGraph(
       if (output !== undefined && checkpoints)
         writeCheckpoint(
           output.checkpointPath,
-          captureSystemCheckpoint(system, { epoch: epoch + 1, history }, identity),
+          captureSystemCheckpoint(system, { epoch: epoch + 1, history }, identity, schedule.position?.()),
         );
       output?.epoch(metrics);
       options.onSystemEpoch?.(metrics);
@@ -256,7 +263,7 @@ export async function runSystemGraph(
 function checkResumable(name: string, scheduler: string): void {
   if (!RESUMABLE.has(scheduler))
     refuse(
-      `graph '${name}' is a multi-network system; it resumes on --scheduler lockstep only, not ${scheduler} (${scheduler === 'async' ? 'its virtual clock is not checkpointed yet' : 'its networks run in other threads or processes, in no repeatable order'})`,
+      `graph '${name}' is a multi-network system; it resumes on --scheduler lockstep or async only, not ${scheduler} (its networks run in other threads or processes, whose state is not checkpointed)`,
     );
 }
 

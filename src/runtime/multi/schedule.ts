@@ -31,6 +31,13 @@ export interface SystemSchedule {
   run(blocks: number): Promise<EpochCounts>;
   evaluate(test: Dataset, prng: Prng, options: { lanes: number; blocks: number }): Promise<HeldOutAccuracy>;
   dispose(): Promise<void>;
+  /**
+   * A deterministic schedule's own state between epochs, as JSON numbers (async: its virtual clock
+   * and cumulative times), and its restore; absent where a schedule has none (lockstep) or cannot
+   * resume (workers, nats).
+   */
+  position?(): Record<string, number>;
+  seek?(position: Record<string, number>): void;
 }
 
 /** Reads and resets a local system's tallies. */

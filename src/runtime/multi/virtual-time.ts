@@ -125,6 +125,28 @@ export class VirtualTimeSchedule implements SystemSchedule {
       });
   }
 
+  /**
+   * Between epochs (run() returns with its queue empty, A free and unlocked, its inbox read): the
+   * virtual clock, when each network is next free, and the cumulative times the metrics report.
+   */
+  position(): Record<string, number> {
+    if (this.queue.size > 0 || this.inboxA.length > 0 || this.lockedSince !== null || this.running)
+      throw new Error('dniflow/runtime: the virtual-time schedule is saved only between epochs');
+    return { now: this.queue.now, aFree: this.aFree, bFree: this.bFree, ...this.timing };
+  }
+
+  seek(position: Record<string, number>): void {
+    const { now, aFree, bFree, aLocked, aBusy, bBusy } = position;
+    if (![now, aFree, bFree, aLocked, aBusy, bBusy].every(Number.isFinite))
+      throw new Error(
+        'dniflow/runtime: a virtual-time position needs now, aFree, bFree, aLocked, aBusy, bBusy',
+      );
+    this.queue.resumeAt(now);
+    this.aFree = aFree;
+    this.bFree = bFree;
+    Object.assign(this.timing, { aLocked, aBusy, bBusy });
+  }
+
   async evaluate(test: Dataset, prng: Prng, options: { lanes: number; blocks: number }) {
     return evaluateSystem(this.system, test, prng, options);
   }
