@@ -83,7 +83,10 @@ Options:
 Recurrent graphs run on the lockstep scheduler; they checkpoint after every epoch and --resume
 continues them bit for bit (carried state, synthetic-gradient models, Copy curriculum, text
 position, best parameters), with --ticks, --clip and --patience kept as the run's.
-Multi-network systems cannot resume yet.
+Multi-network systems on lockstep or async checkpoint after every epoch too, and --resume continues
+them bit for bit (both networks, each LSTM's carried state, the synthetic-gradient model, the digit
+stream, async's virtual clock), with --ticks, --clip and the scheduler kept as the run's; under
+workers or nats (A and B in other threads or processes) they write no checkpoint and refuse it.
 Each epoch's JSON line has "epoch", "train_loss", "test_error" (percent) and "seconds".
 Under nats, a partition process that exits, hangs or loses its connection ends the run within
 5 s with an error naming its modules, pid and host.
