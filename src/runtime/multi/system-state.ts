@@ -8,12 +8,13 @@ import type { TwoClockSystem } from './build-system.ts';
 /**
  * `split`/`merge` for a two-clock system at an epoch boundary: everything its next tick depends on.
  * An epoch is whole blocks of B's windows run until the system is quiet (lockstep and async), so
- * at its end A is not locked (backprop: B's gradient for the last block has come back) and B holds
- * no message of an unfinished window; capture refuses otherwise. Tensors: per module (A's encoder,
- * core and head, B's core and head) the parameters and optimiser moments and step counts, each
- * core's carried h and c per lane, the join's SG model (dni / cdni) with its own optimiser and any
- * prediction still awaiting B's gradient (none at a quiet boundary, kept all the same), and the
- * digit stream's PRNG position. Counters go into the meta as JSON numbers.
+ * at its end A is not locked (backprop: B's gradient for the last block has come back), B holds no
+ * message of an unfinished window, and the SG model (dni / cdni) has learned from B's gradient for
+ * every message A sent, so no prediction awaits one; capture refuses otherwise, rather than save a
+ * state this format does not hold. Tensors: per module (A's encoder, core and head, B's core and
+ * head) the parameters and optimiser moments and step counts, each core's carried h and c per
+ * lane, the SG model with its own optimiser, and the digit stream's PRNG position. Counters go
+ * into the meta as JSON numbers.
  */
 export interface SystemCounters {
   a: { windows: number; updates: number };
@@ -53,12 +54,13 @@ export function captureSystemCheckpoint<Metrics>(
   schedule?: Record<string, number>,
 ): Checkpoint {
   const { a, b } = system;
-  if (!a.quiet || !b.quiet)
+  const { modules, cores, synthetic } = parts(system);
+  const pending = synthetic?.pendingSteps() ?? [];
+  if (!a.quiet || !b.quiet || pending.length > 0)
     throw new Error(
-      'dniflow/runtime: a two-clock system is checkpointed between blocks, with no message in flight',
+      `dniflow/runtime: a two-clock system is checkpointed between blocks, with no message in flight (A ${a.quiet ? 'quiet' : 'mid-block or locked'}, B ${b.quiet ? 'quiet' : 'mid-window'}, SG predictions awaiting B's gradient: [${pending.join(', ')}])`,
     );
   const state: Record<string, Tensor> = {};
-  const { modules, cores, synthetic } = parts(system);
   const counters: SystemCounters = {
     a: a.position(),
     b: b.position(),
@@ -79,16 +81,9 @@ export function captureSystemCheckpoint<Metrics>(
     captureState(`${role}/`, module.layers, module.optimizer, state);
     counters.modules[role] = module.updates;
   }
-  const pending: number[] = [];
-  if (synthetic !== null) {
-    captureModelState('a/sg/', synthetic, state);
-    for (const [step, input] of synthetic.pendingInputs()) {
-      pending.push(step);
-      state[`a/sg/pending.${step}`] = input;
-    }
-  }
+  if (synthetic !== null) captureModelState('a/sg/', synthetic, state);
   state['a/digits.prng'] = new Tensor(a.parts.stream.position(), [12]);
-  const meta = { ...identity, epoch: progress.epoch, history: progress.history, system: counters, pending };
+  const meta = { ...identity, epoch: progress.epoch, history: progress.history, system: counters };
   return { meta, state };
 }
 
@@ -104,8 +99,7 @@ export function restoreSystemCheckpoint<Metrics>(
 ): SystemProgress<Metrics> & { schedule?: Record<string, number> } {
   const { meta, state } = checkpoint;
   const counters = meta.system as SystemCounters | undefined;
-  const pending = meta.pending as number[] | undefined;
-  if (counters === undefined || !Array.isArray(pending) || !Array.isArray(meta.history))
+  if (counters === undefined || !Array.isArray(meta.history))
     throw new Error('dniflow/runtime: checkpoint does not hold a two-clock system (no system counters)');
   const need = (name: string): Tensor => {
     const saved = state[name];
@@ -123,10 +117,7 @@ export function restoreSystemCheckpoint<Metrics>(
     restoreState(`${role}/`, module.layers, module.optimizer, state);
     module.updates = counters.modules[role] ?? 0;
   }
-  if (synthetic !== null) {
-    restoreModelState('a/sg/', synthetic, state);
-    synthetic.loadPendingInputs(new Map(pending.map((step) => [step, need(`a/sg/pending.${step}`)])));
-  }
+  if (synthetic !== null) restoreModelState('a/sg/', synthetic, state);
   system.a.parts.stream.seek(need('a/digits.prng').data);
   system.a.seek(counters.a);
   system.b.seek(counters.b);
