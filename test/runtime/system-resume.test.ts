@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -177,6 +177,20 @@ describe('train --resume on a multi-network system (lockstep, async)', () => {
     for (const message of first) none.b.handle(message);
     expect(() => captureSystemCheckpoint(none, { epoch: 0, history: [] }, {})).toThrow('B mid-window');
   });
+
+  it('a workers run writes no checkpoint, and its directory refuses --resume naming the scheduler', async () => {
+    const dir = freshDir();
+    await run({ ...small('dni'), scheduler: 'workers', epochs: 1, outDir: dir });
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'))).toMatchObject({
+      status: 'completed',
+      scheduler: 'workers',
+      checkpoint: null,
+    });
+    expect(existsSync(join(dir, 'checkpoint.ckpt'))).toBe(false);
+    await expect(run({ epochs: 2, outDir: dir, resume: true })).rejects.toThrow(
+      'it resumes on --scheduler lockstep or async only, not workers',
+    );
+  }, 60_000);
 
   it.each(['workers', 'nats'] as const)(
     'refuses --resume on --scheduler %s, naming it, before any work',
