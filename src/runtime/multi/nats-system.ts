@@ -45,7 +45,7 @@ export class NatsSystemSchedule extends RemoteSchedule {
     private readonly link: NatsLink,
     private readonly runId: string,
     private readonly server: LocalNatsServer | undefined,
-    url: string,
+    private readonly url: string,
     init: Omit<SystemProcessInit, 'role' | 'run'>,
   ) {
     super();
@@ -84,11 +84,7 @@ export class NatsSystemSchedule extends RemoteSchedule {
             ),
           );
     }, BEAT_MS);
-    link.connection
-      .closed()
-      .then(() =>
-        this.fail(new SystemWorkerFailed('A', `coordinator lost the NATS server at ${serverOf(url)}`)),
-      );
+    link.connection.closed().then(() => this.lostServer());
   }
 
   static async start(setup: {
@@ -115,8 +111,18 @@ export class NatsSystemSchedule extends RemoteSchedule {
     return this.children.get(role)!;
   }
 
+  private lostServer(): void {
+    this.fail(new SystemWorkerFailed('A', `coordinator lost the NATS server at ${serverOf(this.url)}`));
+  }
+
+  /** A publish can see the server gone before `closed()` settles: the same failure, named the same way. */
   protected send(command: ToSystemWorker): void {
-    this.link.publish(systemSubjects(this.runId).control, command);
+    try {
+      this.link.publish(systemSubjects(this.runId).control, command);
+    } catch (error) {
+      if (!this.link.connection.isClosed()) throw error;
+      this.lostServer();
+    }
   }
 
   async dispose(): Promise<void> {

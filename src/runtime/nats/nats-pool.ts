@@ -72,13 +72,7 @@ export class NatsPool extends PartitionPool {
       (message) => this.onProcess(message),
       (error) => this.failAll(error.message),
     );
-    options.link.connection
-      .closed()
-      .then((error) =>
-        this.failAll(
-          `lost its connection to the NATS server at ${serverOf(options.url)}${error ? ` (${error.message})` : ''}`,
-        ),
-      );
+    options.link.connection.closed().then((error) => this.lostServer(error ?? undefined));
     inits.forEach((init, index) => {
       if (options.remote.has(index)) {
         const creds = options.creds === undefined ? '' : ` --nats-creds ${options.creds}`;
@@ -132,8 +126,7 @@ export class NatsPool extends PartitionPool {
 
   private join(message: Extract<FromProcess, { type: 'join' }>): void {
     const { index, pid, host } = message;
-    const refuse = (why: string) =>
-      this.options.link.publish(this.names.control(index), { type: 'refused', why });
+    const refuse = (why: string) => this.send(this.names.control(index), { type: 'refused', why });
     if (!Number.isInteger(index) || index < 0 || index >= this.size) {
       refuse(`this run has partitions 0 to ${this.size - 1}, not ${index}`);
       return;
@@ -157,13 +150,13 @@ export class NatsPool extends PartitionPool {
       return;
     }
     this.members[index] = { pid, host, heardAt: Date.now() };
-    this.options.link.publish(this.names.control(index), { type: 'init', init: this.inits[index] });
+    this.send(this.names.control(index), { type: 'init', init: this.inits[index] });
   }
 
   /** Heartbeats: tells every process the coordinator is alive, and checks every process. */
   private watch(): void {
     if (this.closing || this.failure) return;
-    this.options.link.publish(this.names.all, { type: 'beat' } satisfies ToProcess);
+    this.send(this.names.all, { type: 'beat' } satisfies ToProcess);
     const now = Date.now();
     // This thread was busy (an evaluation, a checkpoint): beats that arrived meanwhile are still
     // queued behind this timer, so silence is counted from now, not from before the pause.
@@ -203,6 +196,26 @@ export class NatsPool extends PartitionPool {
     return this.members[index]?.pid ?? this.children[index]?.pid;
   }
 
+  private lostServer(error?: Error): void {
+    this.failAll(
+      `lost its connection to the NATS server at ${serverOf(this.options.url)}${error ? ` (${error.message})` : ''}`,
+    );
+  }
+
+  /**
+   * Every message the coordinator sends goes through here. The client throws on a closed connection
+   * before its `closed()` promise settles, so a publish can be the first to see the server gone:
+   * that is the same failure, named the same way, not a raw client error.
+   */
+  private send(subject: string, message: unknown): void {
+    try {
+      this.options.link.publish(subject, message);
+    } catch (error) {
+      if (!this.options.link.connection.isClosed()) throw error;
+      this.lostServer();
+    }
+  }
+
   private failAll(why: string): void {
     if (this.closing) return;
     const where = `coordinator (process ${process.pid} on ${hostname()})`;
@@ -214,7 +227,7 @@ export class NatsPool extends PartitionPool {
       message.type === 'work'
         ? this.names.work(index, message.envelope.edge, message.envelope.direction)
         : this.names.control(index);
-    this.options.link.publish(subject, message);
+    this.send(subject, message);
   }
 
   /** Tells every process to stop, waits up to 3 s for the spawned ones, kills what is left. */
@@ -224,7 +237,7 @@ export class NatsPool extends PartitionPool {
     clearInterval(this.timer);
     const connection = this.options.link.connection;
     if (!connection.isClosed()) {
-      this.options.link.publish(this.names.all, { type: 'stop' } satisfies ToProcess);
+      this.send(this.names.all, { type: 'stop' } satisfies ToProcess);
       await connection.flush().catch(() => undefined);
     }
     await Promise.all(this.children.map((child) => child && ended(child, 3000)));
