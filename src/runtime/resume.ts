@@ -134,6 +134,39 @@ export function keepRecorded<T>(dir: string, name: string, asked: T | undefined,
   return recorded;
 }
 
+/** What a run on ticks (recurrent, multi-network) records in its checkpoint besides its identity. */
+export interface TickedRunMeta {
+  epoch: number;
+  ticks_per_epoch: number;
+  clip_norm?: number | null;
+  patience?: number | null;
+}
+
+/**
+ * The shared part of resuming a run on ticks: its checkpoint checked to be of `kind` (the meta key
+ * its runtime writes), the settings every run shares (resumeSettings), and the gradient clip, which
+ * the request may repeat but not change.
+ */
+export function resumeTickedRun<R extends RunRequest & { clipNorm?: number }>(
+  dir: string,
+  point: ReturnType<typeof readRunCheckpoint>,
+  definition: GraphDefinition,
+  request: R,
+  kind: { key: 'recurrent' | 'system'; name: string },
+): { meta: TickedRunMeta; settings: R & ReturnType<typeof resumeSettings> } {
+  const meta = point.checkpoint.meta as Partial<TickedRunMeta> & Record<string, unknown>;
+  if (
+    !Number.isInteger(meta.epoch) ||
+    !Number.isInteger(meta.ticks_per_epoch) ||
+    meta[kind.key] === undefined
+  )
+    throw new ResumeMismatchError(dir, `${point.path} does not record a ${kind.name} run`);
+  const start = { epoch: meta.epoch! };
+  const shared = resumeSettings(dir, { identity: point.identity, start }, definition, request);
+  const clipNorm = keepRecorded(dir, 'clip', request.clipNorm, meta.clip_norm ?? undefined);
+  return { meta: meta as TickedRunMeta, settings: { ...request, ...shared, clipNorm } };
+}
+
 /** What a run is asked to be; anything left out is taken from the run being resumed. */
 export interface RunRequest {
   set?: Record<string, string>;

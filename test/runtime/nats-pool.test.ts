@@ -13,7 +13,7 @@ import type { PartitionInit } from '../../src/runtime/workers/protocol.ts';
 function droppedLink(): NatsLink {
   const connection = {
     isClosed: () => true,
-    closed: () => new Promise<void | Error>(() => undefined),
+    closed: () => new Promise<Error | undefined>(() => undefined),
     subscribe: () => undefined,
     publish: () => {
       throw new errors.ClosedConnectionError();
@@ -34,7 +34,13 @@ describe('NatsPool', () => {
       () => undefined,
       (error) => failures.push(error),
       () => 7,
-      { link: droppedLink(), url: 'nats://127.0.0.1:4999', run: 'r', remote: new Set([0]), log: () => undefined },
+      {
+        link: droppedLink(),
+        url: 'nats://127.0.0.1:4999',
+        run: 'r',
+        remote: new Set([0]),
+        log: () => undefined,
+      },
     );
     try {
       expect(() => pool.post(0, { type: 'scale', factor: 1 })).not.toThrow();

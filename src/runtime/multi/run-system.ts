@@ -15,7 +15,7 @@ import {
   ResumeMismatchError,
   type RunIdentity,
   readRunCheckpoint,
-  resumeSettings,
+  resumeTickedRun,
 } from '../resume.ts';
 import type { RunOptions } from '../run.ts';
 import { checkRunDirectory, type RunDirectoryMode } from '../run-directory.ts';
@@ -290,30 +290,19 @@ function resumeSystem(
   definition: GraphDefinition,
   request: SystemRequest,
 ): SystemRequest {
-  const meta = point.checkpoint.meta as {
-    epoch?: number;
-    ticks_per_epoch?: number;
-    clip_norm?: number | null;
-    system?: unknown;
-  };
-  if (!Number.isInteger(meta.epoch) || !Number.isInteger(meta.ticks_per_epoch) || meta.system === undefined)
-    throw new ResumeMismatchError(dir, `${point.path} does not record a multi-network run`);
-  const settings = resumeSettings(
+  const kind = { key: 'system', name: 'multi-network' } as const;
+  // The scheduler is checked here, not by resumeSettings: it is part of a system run's bits.
+  const { meta, settings } = resumeTickedRun<SystemRequest>(
     dir,
-    { identity: point.identity, start: { epoch: meta.epoch! } },
+    point,
     definition,
     { ...request, scheduler: undefined },
+    kind,
   );
+  const recorded = point.identity.scheduler;
   return {
-    ...request,
     ...settings,
-    scheduler: keepRecorded<RunIdentity['scheduler']>(
-      dir,
-      'scheduler',
-      request.scheduler,
-      point.identity.scheduler,
-    ),
+    scheduler: keepRecorded<RunIdentity['scheduler']>(dir, 'scheduler', request.scheduler, recorded),
     ticksPerEpoch: meta.ticks_per_epoch,
-    clipNorm: keepRecorded(dir, 'clip', request.clipNorm, meta.clip_norm ?? undefined),
   };
 }

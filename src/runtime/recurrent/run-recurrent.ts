@@ -6,13 +6,7 @@ import { validateNetwork } from '../../graph/validate.ts';
 import { backend } from '../../tensor/backend-registry.ts';
 import { Prng } from '../../tensor/prng.ts';
 import { writeCheckpoint } from '../checkpoint.ts';
-import {
-  codeVersion,
-  keepRecorded,
-  ResumeMismatchError,
-  readRunCheckpoint,
-  resumeSettings,
-} from '../resume.ts';
+import { codeVersion, keepRecorded, readRunCheckpoint, resumeTickedRun } from '../resume.ts';
 import type { RunOptions } from '../run.ts';
 import { checkRunDirectory, type RunDirectoryMode } from '../run-directory.ts';
 import { openRunOutput } from '../run-output.ts';
@@ -172,30 +166,11 @@ function resumeRecurrent(
   definition: GraphDefinition,
   request: RecurrentRequest,
 ): RecurrentRequest {
-  const meta = point.checkpoint.meta as {
-    epoch?: number;
-    ticks_per_epoch?: number;
-    clip_norm?: number | null;
-    patience?: number | null;
-    recurrent?: unknown;
-  };
-  if (
-    !Number.isInteger(meta.epoch) ||
-    !Number.isInteger(meta.ticks_per_epoch) ||
-    meta.recurrent === undefined
-  )
-    throw new ResumeMismatchError(dir, `${point.path} does not record a recurrent run`);
-  const settings = resumeSettings(
-    dir,
-    { identity: point.identity, start: { epoch: meta.epoch! } },
-    definition,
-    request,
-  );
+  const kind = { key: 'recurrent', name: 'recurrent' } as const;
+  const { meta, settings } = resumeTickedRun(dir, point, definition, request, kind);
   return {
-    ...request,
     ...settings,
     ticksPerEpoch: keepRecorded(dir, 'ticks per epoch', request.ticksPerEpoch, meta.ticks_per_epoch),
-    clipNorm: keepRecorded(dir, 'clip', request.clipNorm, meta.clip_norm ?? undefined),
     patience: keepRecorded(dir, 'patience', request.patience, meta.patience ?? undefined),
   };
 }
