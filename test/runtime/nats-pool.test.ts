@@ -1,30 +1,37 @@
 import { hostname } from 'node:os';
 import { errors, type NatsConnection } from '@nats-io/transport-node';
 import { describe, expect, it } from 'vitest';
-import type { NatsLink } from '../../src/runtime/nats/nats-link.ts';
+import { NatsLink } from '../../src/runtime/nats/nats-link.ts';
 import { NatsPool } from '../../src/runtime/nats/nats-pool.ts';
 import { WorkerFailedError } from '../../src/runtime/workers/partition-pool.ts';
 import type { PartitionInit } from '../../src/runtime/workers/protocol.ts';
 
 /**
- * A connection the server has just dropped: publishing throws, as the client does, while the
- * `closed()` promise has not settled yet (the race a killed server opens).
+ * A connection whose publish throws `thrown`; `closed` says whether it has closed. A dropped one
+ * throws ClosedConnectionError while its `closed()` promise has not settled yet (the race a killed
+ * server opens).
  */
-function droppedLink(): NatsLink {
-  const connection = {
-    isClosed: () => true,
+function fakeConnection(thrown: Error | null, closed: boolean): NatsConnection {
+  return {
+    isClosed: () => closed,
     closed: () => new Promise<Error | undefined>(() => undefined),
     subscribe: () => undefined,
     publish: () => {
-      throw new errors.ClosedConnectionError();
+      if (thrown) throw thrown;
     },
   } as unknown as NatsConnection;
-  return {
-    connection,
-    publish: () => connection.publish('x', new Uint8Array()),
-    subscribe: () => undefined,
-  } as unknown as NatsLink;
 }
+
+const droppedLink = () => new NatsLink(fakeConnection(new errors.ClosedConnectionError(), true));
+
+describe('NatsLink.publishUnlessClosed', () => {
+  it('publishes on an open connection, says false on a closed one, and rethrows any other error', () => {
+    expect(new NatsLink(fakeConnection(null, false)).publishUnlessClosed('s', { a: 1 })).toBe(true);
+    expect(droppedLink().publishUnlessClosed('s', { a: 1 })).toBe(false);
+    const other = new errors.InvalidSubjectError('bad subject');
+    expect(() => new NatsLink(fakeConnection(other, false)).publishUnlessClosed('s', {})).toThrow(other);
+  });
+});
 
 describe('NatsPool', () => {
   it('names a publish on a dropped connection as the coordinator losing the server, not as a raw client error', async () => {

@@ -115,14 +115,8 @@ export class NatsSystemSchedule extends RemoteSchedule {
     this.fail(new SystemWorkerFailed('A', `coordinator lost the NATS server at ${serverOf(this.url)}`));
   }
 
-  /** A publish can see the server gone before `closed()` settles: the same failure, named the same way. */
   protected send(command: ToSystemWorker): void {
-    try {
-      this.link.publish(systemSubjects(this.runId).control, command);
-    } catch (error) {
-      if (!this.link.connection.isClosed()) throw error;
-      this.lostServer();
-    }
+    if (!this.link.publishUnlessClosed(systemSubjects(this.runId).control, command)) this.lostServer();
   }
 
   async dispose(): Promise<void> {

@@ -94,6 +94,21 @@ export class NatsLink {
     for (const chunk of this.chunker.split(encode(message))) this.connection.publish(subject, chunk);
   }
 
+  /**
+   * Publishes, or returns false when the connection has closed: the client throws on a closed
+   * connection before its `closed()` promise settles, so a publish can be the first to see the
+   * server gone, and the caller should report that as its lost server, not as a raw client error.
+   */
+  publishUnlessClosed(subject: string, message: unknown): boolean {
+    try {
+      this.publish(subject, message);
+      return true;
+    } catch (error) {
+      if (!this.connection.isClosed()) throw error;
+      return false;
+    }
+  }
+
   /** `handle` runs synchronously for each whole message, in arrival order. */
   subscribe<T>(subject: string, handle: (message: T) => void, onError: (error: Error) => void): void {
     const reassembler = new Reassembler();

@@ -202,18 +202,9 @@ export class NatsPool extends PartitionPool {
     );
   }
 
-  /**
-   * Every message the coordinator sends goes through here. The client throws on a closed connection
-   * before its `closed()` promise settles, so a publish can be the first to see the server gone:
-   * that is the same failure, named the same way, not a raw client error.
-   */
+  /** Every message the coordinator sends: a publish that finds the server gone fails the run as such. */
   private send(subject: string, message: unknown): void {
-    try {
-      this.options.link.publish(subject, message);
-    } catch (error) {
-      if (!this.options.link.connection.isClosed()) throw error;
-      this.lostServer();
-    }
+    if (!this.options.link.publishUnlessClosed(subject, message)) this.lostServer();
   }
 
   private failAll(why: string): void {
