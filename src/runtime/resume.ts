@@ -142,6 +142,9 @@ export interface TickedRunMeta {
   patience?: number | null;
 }
 
+/** The meta key each runtime on ticks writes in its checkpoints, and what errors call its runs. */
+const TICKED_KINDS = { recurrent: 'recurrent', system: 'multi-network' } as const;
+
 /**
  * The shared part of resuming a run on ticks: its checkpoint checked to be of `kind` (the meta key
  * its runtime writes), the settings every run shares (resumeSettings), and the gradient clip, which
@@ -152,15 +155,11 @@ export function resumeTickedRun<R extends RunRequest & { clipNorm?: number }>(
   point: ReturnType<typeof readRunCheckpoint>,
   definition: GraphDefinition,
   request: R,
-  kind: { key: 'recurrent' | 'system'; name: string },
+  kind: keyof typeof TICKED_KINDS,
 ): { meta: TickedRunMeta; settings: R & ReturnType<typeof resumeSettings> } {
   const meta = point.checkpoint.meta as Partial<TickedRunMeta> & Record<string, unknown>;
-  if (
-    !Number.isInteger(meta.epoch) ||
-    !Number.isInteger(meta.ticks_per_epoch) ||
-    meta[kind.key] === undefined
-  )
-    throw new ResumeMismatchError(dir, `${point.path} does not record a ${kind.name} run`);
+  if (!Number.isInteger(meta.epoch) || !Number.isInteger(meta.ticks_per_epoch) || meta[kind] === undefined)
+    throw new ResumeMismatchError(dir, `${point.path} does not record a ${TICKED_KINDS[kind]} run`);
   const start = { epoch: meta.epoch! };
   const shared = resumeSettings(dir, { identity: point.identity, start }, definition, request);
   const clipNorm = keepRecorded(dir, 'clip', request.clipNorm, meta.clip_norm ?? undefined);

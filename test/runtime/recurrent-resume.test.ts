@@ -154,6 +154,10 @@ describe('train --resume on recurrent graphs (lockstep)', () => {
     const checkpoint = readCheckpoint(path);
     writeCheckpoint(path, { ...checkpoint, meta: { ...checkpoint.meta, version: '0.0.1' } });
     await expect(resume(repeatCopy, {})).rejects.toThrow('it was trained by dniflow 0.0.1');
+    // A checkpoint without the recurrent state (another runtime's) is not taken for one.
+    const { recurrent: _r, ...other } = checkpoint.meta;
+    writeCheckpoint(path, { ...checkpoint, meta: other });
+    await expect(resume(repeatCopy, {})).rejects.toThrow(`${path} does not record a recurrent run`);
     writeCheckpoint(path, checkpoint);
     // Repeating the run's own settings is fine.
     const same = await resume(repeatCopy, { set: { units: '8' }, seed: 3, batch: 4, ticksPerEpoch: 30 });

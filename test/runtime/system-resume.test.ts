@@ -113,6 +113,10 @@ describe('train --resume on a multi-network system (lockstep, async)', () => {
     const checkpoint = readCheckpoint(path);
     writeCheckpoint(path, { ...checkpoint, meta: { ...checkpoint.meta, version: '0.0.1' } });
     await expect(resume({})).rejects.toThrow('it was trained by dniflow 0.0.1');
+    // A checkpoint without the system's state (another runtime's) is not taken for one.
+    const { system: _s, ...other } = checkpoint.meta;
+    writeCheckpoint(path, { ...checkpoint, meta: other });
+    await expect(resume({})).rejects.toThrow(`${path} does not record a multi-network run`);
     writeCheckpoint(path, checkpoint);
     await expect(resume({ scheduler: 'async' })).rejects.toThrow(
       'scheduler async was asked, the run has lockstep',

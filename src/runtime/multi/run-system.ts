@@ -290,15 +290,9 @@ function resumeSystem(
   definition: GraphDefinition,
   request: SystemRequest,
 ): SystemRequest {
-  const kind = { key: 'system', name: 'multi-network' } as const;
   // The scheduler is checked here, not by resumeSettings: it is part of a system run's bits.
-  const { meta, settings } = resumeTickedRun<SystemRequest>(
-    dir,
-    point,
-    definition,
-    { ...request, scheduler: undefined },
-    kind,
-  );
+  const asked: SystemRequest = { ...request, scheduler: undefined };
+  const { meta, settings } = resumeTickedRun(dir, point, definition, asked, 'system');
   const recorded = point.identity.scheduler;
   return {
     ...settings,

@@ -166,8 +166,7 @@ function resumeRecurrent(
   definition: GraphDefinition,
   request: RecurrentRequest,
 ): RecurrentRequest {
-  const kind = { key: 'recurrent', name: 'recurrent' } as const;
-  const { meta, settings } = resumeTickedRun(dir, point, definition, request, kind);
+  const { meta, settings } = resumeTickedRun(dir, point, definition, request, 'recurrent');
   return {
     ...settings,
     ticksPerEpoch: keepRecorded(dir, 'ticks per epoch', request.ticksPerEpoch, meta.ticks_per_epoch),
